@@ -1,0 +1,5 @@
+"""Run sqtui as ``python -m sqtui``."""
+
+from sqtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""sqtui.domain."""
