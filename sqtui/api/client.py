@@ -1,0 +1,346 @@
+"""The async Square Cloud API client: one shared ``httpx.AsyncClient``, typed answers.
+
+GETs retry twice with backoff on network errors and 5xx; POSTs never retry, and
+create/restore wait longer than the server's ~90 s hold. The API key is sent only in
+the ``Authorization`` header of API calls, never to the snapshot host, and never
+appears in a log line, a ``repr`` or an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from sqtui import __version__
+from sqtui.api.errors import ApiError, ErrorKind, invalid_response
+from sqtui.api.models import (
+    DEFAULT_SNAPSHOT_HOST,
+    Account,
+    CreateResult,
+    ResourceKind,
+    ResourceStatus,
+    ServiceStatus,
+    Snapshot,
+    SnapshotPending,
+    parse_account,
+    parse_created,
+    parse_service_status,
+    parse_snapshots,
+    parse_statuses,
+)
+from sqtui.api.signed_url import redact_text
+
+DEFAULT_BASE_URL = "https://api.squarecloud.app/v2"
+DEFAULT_TIMEOUT = 20.0
+# The server holds create and restore up to ~90 s; the official SDK waits 120 s.
+LONG_TIMEOUT = 120.0
+GET_RETRIES = 2
+
+log = logging.getLogger("sqtui.api")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def mask_key(key: str) -> str:
+    """The key as it may be shown: only its last 4 characters."""
+    return "…" + key[-4:] if len(key) > 4 else "…"
+
+
+class SquareCloudClient:
+    """Typed access to the Square Cloud API and the snapshot host."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        long_timeout: float = LONG_TIMEOUT,
+        retries: int = GET_RETRIES,
+        backoff: float = 0.5,
+        sleep: Sleep = asyncio.sleep,
+        snapshot_host: str = DEFAULT_SNAPSHOT_HOST,
+    ) -> None:
+        self._key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.long_timeout = long_timeout
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self.snapshot_host = snapshot_host
+        self.user_id: str | None = None
+        # No default auth header: the key is added per API request only, so the
+        # snapshot host (another party) never receives it.
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": f"sqtui/{__version__}"},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"SquareCloudClient(base_url={self.base_url!r}, key={mask_key(self._key)!r})"
+
+    @property
+    def masked_key(self) -> str:
+        """The key in the only form it may be shown."""
+        return mask_key(self._key)
+
+    async def aclose(self) -> None:
+        """Close the shared connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> SquareCloudClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- routes ------------------------------------------------------------------
+
+    async def me(self) -> Account:
+        """``GET /users/me``: the account, its plan, applications and databases."""
+        status, data = await self._api("GET", "/users/me")
+        account = parse_account(data, status)
+        self.user_id = account.user.id
+        return account
+
+    async def statuses(self, kind: ResourceKind) -> list[ResourceStatus]:
+        """``GET /apps/status`` or ``/databases/status``: which resources run."""
+        status, data = await self._api("GET", f"/{kind.route}/status")
+        return parse_statuses(data, status)
+
+    async def service_status(self) -> ServiceStatus:
+        """``GET /service/status``: public health of the platform (not enveloped)."""
+        response = await self._send("GET", "/service/status", authorized=False)
+        return parse_service_status(self._json(response), response.status_code)
+
+    async def list_snapshots(self, kind: ResourceKind, resource_id: str) -> list[Snapshot]:
+        """``GET /{apps|databases}/{id}/snapshots``, newest first."""
+        status, data = await self._api("GET", f"/{kind.route}/{resource_id}/snapshots")
+        return parse_snapshots(
+            data,
+            kind=kind,
+            user_id=await self._user_id_if_needed(data),
+            status=status,
+            snapshot_host=self.snapshot_host,
+        )
+
+    async def list_account_snapshots(self, kind: ResourceKind) -> list[Snapshot]:
+        """``GET /users/snapshots?scope=...``: every snapshot of one kind in one call."""
+        status, data = await self._api("GET", "/users/snapshots", params={"scope": kind.scope})
+        return parse_snapshots(
+            data,
+            kind=kind,
+            user_id=await self._user_id_if_needed(data),
+            status=status,
+            snapshot_host=self.snapshot_host,
+        )
+
+    async def create_snapshot(self, kind: ResourceKind, resource_id: str) -> CreateResult:
+        """``POST /{apps|databases}/{id}/snapshots``: ready, or pending.
+
+        Pending covers 202 ``SNAPSHOT_PROCESSING`` and an answer lost to a timeout or
+        a dropped connection: the snapshot may be generating, so the caller watches
+        the listing and must never POST again to find out.
+        """
+        path = f"/{kind.route}/{resource_id}/snapshots"
+        try:
+            response = await self._send("POST", path, read_timeout=self.long_timeout)
+        except ApiError as error:
+            if error.is_network_error:
+                return SnapshotPending(reason="lost", detail=error.message)
+            raise
+        body = self._json(response)
+        if response.status_code == 202 and _code_of(body) == "SNAPSHOT_PROCESSING":
+            return SnapshotPending(reason="processing", detail=_message_of(body))
+        data = self._unwrap(response, body)
+        return parse_created(data, response.status_code)
+
+    async def restore_snapshot(
+        self, kind: ResourceKind, resource_id: str, snapshot_name: str, version_id: str
+    ) -> None:
+        """``POST /{apps|databases}/{id}/snapshots/restore``; returns once restored."""
+        path = f"/{kind.route}/{resource_id}/snapshots/restore"
+        response = await self._send(
+            "POST",
+            path,
+            payload={"snapshotId": snapshot_name, "versionId": version_id},
+            read_timeout=self.long_timeout,
+        )
+        self._unwrap(response, self._json(response))
+
+    @asynccontextmanager
+    async def open_download(self, url: str, start: int = 0) -> AsyncIterator[httpx.Response]:
+        """Stream a snapshot from its signed URL, from byte ``start`` (a Range request).
+
+        The API key is not sent. Yields the response (200 or 206) to iterate; a
+        refused URL raises ``DOWNLOAD_DENIED``, a missing object ``DOWNLOAD_NOT_FOUND``.
+        """
+        headers = {"Range": f"bytes={start}-"} if start > 0 else {}
+        where = redact_text(urlsplit(url).path)
+        request = self._http.build_request("GET", url, headers=headers)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise _network_error("GET", where, error) from None
+        try:
+            if response.status_code not in (200, 206):
+                await response.aread()
+                raise _download_error(response, where)
+            log.info("download %s from byte %d: HTTP %d", where, start, response.status_code)
+            yield response
+        finally:
+            await response.aclose()
+
+    # -- plumbing ------------------------------------------------------------------
+
+    async def _user_id_if_needed(self, data: object) -> str | None:
+        # Only older listings without ``url`` need the user id to build one.
+        if (
+            self.user_id is None
+            and isinstance(data, list)
+            and any(isinstance(item, dict) and not item.get("url") for item in data)
+        ):
+            await self.me()
+        return self.user_id
+
+    async def _api(
+        self, method: str, path: str, *, params: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        response = await self._send(method, path, params=params)
+        return response.status_code, self._unwrap(response, self._json(response))
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        payload: object = None,
+        read_timeout: float | None = None,
+        authorized: bool = True,
+    ) -> httpx.Response:
+        """Send one API request; GETs are retried on network errors and 5xx."""
+        url = self.base_url + path
+        headers = {"Authorization": self._key} if authorized else {}
+        attempts = 1 + (self.retries if method == "GET" else 0)
+        for attempt in range(1, attempts + 1):
+            started = time.monotonic()
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    params=params,
+                    json=payload,
+                    headers=headers,
+                    timeout=read_timeout if read_timeout is not None else self.timeout,
+                )
+            except httpx.TransportError as error:
+                log.warning("%s %s: %s (attempt %d)", method, path, type(error).__name__, attempt)
+                if attempt < attempts:
+                    await self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                raise _network_error(method, path, error) from None
+            log.info(
+                "%s %s: HTTP %d in %.0f ms",
+                method,
+                path,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
+            if response.status_code >= 500 and attempt < attempts:
+                await self._sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _json(response: httpx.Response) -> object:
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            raise invalid_response(
+                response.status_code,
+                "the body is not JSON",
+                response.request.method,
+                response.request.url.path,
+            ) from None
+
+    @staticmethod
+    def _unwrap(response: httpx.Response, body: object) -> Any:
+        """The envelope's ``response`` on success; the typed error otherwise."""
+        method, path = response.request.method, response.request.url.path
+        status = response.status_code
+        if not isinstance(body, dict):
+            raise invalid_response(status, "the body is not a JSON object", method, path)
+        if body.get("status") == "success" and 200 <= status < 300:
+            return body.get("response")
+        code = _code_of(body)
+        if code is None:
+            if 200 <= status < 300:
+                raise invalid_response(status, "the envelope has no status", method, path)
+            code = f"HTTP_{status}"
+        raise ApiError(
+            code=code, message=_message_of(body), status=status, method=method, path=path
+        )
+
+
+def _code_of(body: object) -> str | None:
+    if isinstance(body, dict):
+        code = body.get("code")
+        if isinstance(code, str) and code:
+            return code[:80]
+    return None
+
+
+def _message_of(body: object) -> str:
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str):
+            return message[:300]
+    return ""
+
+
+def _network_error(method: str, path: str, error: httpx.TransportError) -> ApiError:
+    detail = {
+        httpx.ConnectError: "connection refused or host unreachable",
+        httpx.ConnectTimeout: "timed out while connecting",
+        httpx.ReadTimeout: "timed out waiting for the answer",
+        httpx.RemoteProtocolError: "the connection was dropped",
+        httpx.ReadError: "the connection was dropped",
+    }.get(type(error), type(error).__name__)
+    return ApiError(
+        code="NETWORK_ERROR",
+        message=detail,
+        method=method,
+        path=path,
+        kind=ErrorKind.NETWORK_ERROR,
+    )
+
+
+_XML_FIELD = re.compile(r"<(Code|Message)>([^<]{0,200})</\1>")
+
+
+def _download_error(response: httpx.Response, where: str) -> ApiError:
+    fields = dict(_XML_FIELD.findall(response.text)) if response.content else {}
+    status = response.status_code
+    if status == 403:
+        code = "DOWNLOAD_DENIED"
+    elif status == 404:
+        code = "DOWNLOAD_NOT_FOUND"
+    else:
+        code = f"HTTP_{status}"
+    message = " ".join(part for part in (fields.get("Code"), fields.get("Message")) if part)
+    return ApiError(code=code, message=message, status=status, method="GET", path=where)
