@@ -1,0 +1,249 @@
+"""The TOML configuration file: download directory, read-only mode, theme and profiles."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+DEFAULT_PENDING_TIMEOUT_MINUTES = 15.0
+
+# Names that suggest a credential; a key in a config file is a plaintext key on disk.
+_SECRET_NAMES = frozenset({"key", "token", "secret", "password", "apikey", "auth", "authorization"})
+_SECRET_SUFFIXES = ("_key", "_token", "_secret", "_password")
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
+_TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
+_TABLE_HEADER = re.compile(r"^\s*\[\s*([^\]]*?)\s*\]\s*(?:#.*)?$")
+
+
+@dataclass(frozen=True)
+class ProfileConfig:
+    """Settings of one profile (``[profiles.NAME]``); ``None`` means use the global value."""
+
+    api_url: str | None = None
+    read_only: bool | None = None
+    download_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; ``Config()`` is what a missing file means."""
+
+    download_dir: Path | None = None
+    read_only: bool = False
+    theme: str | None = None
+    pending_timeout_minutes: float = DEFAULT_PENDING_TIMEOUT_MINUTES
+    profiles: Mapping[str, ProfileConfig] = field(default_factory=lambda: MappingProxyType({}))
+
+    def profile(self, name: str) -> ProfileConfig:
+        """The settings of profile ``name``; an unknown profile has no overrides."""
+        return self.profiles.get(name, ProfileConfig())
+
+    def read_only_for(self, name: str) -> bool:
+        """Whether profile ``name`` is read-only: its own setting, else the global one."""
+        own = self.profile(name).read_only
+        return self.read_only if own is None else own
+
+    def download_dir_for(self, name: str) -> Path | None:
+        """Where profile ``name`` downloads to: its own setting, else the global one."""
+        own = self.profile(name).download_dir
+        return self.download_dir if own is None else own
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message names the file, the line and the fix."""
+
+    def __init__(self, path: Path, problem: str, line: int | None = None) -> None:
+        self.path = path
+        self.problem = problem
+        self.line = line
+        where = f"{path} line {line}" if line is not None else str(path)
+        super().__init__(f"{where}: {problem}")
+
+
+def _is_secret_name(name: str) -> bool:
+    normal = name.strip().lower().replace("-", "_")
+    return (
+        normal in _SECRET_NAMES
+        or normal.replace("_", "") in _SECRET_NAMES
+        or normal.endswith(_SECRET_SUFFIXES)
+    )
+
+
+class _Source:
+    """The file's text, to point error messages at the line that holds a setting."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of(self, table: tuple[str, ...], key: str) -> int | None:
+        # tomllib gives no positions for values, so find "key =" inside the right table.
+        wanted = ".".join(table)
+        current = ""
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for number, text in enumerate(self.lines, start=1):
+            header = _TABLE_HEADER.match(text)
+            if header:
+                current = re.sub(r"\s*\.\s*", ".", header.group(1)).replace('"', "")
+                continue
+            if current == wanted and pattern.match(text):
+                return number
+        return None
+
+    def error(self, table: tuple[str, ...], key: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, problem, self.line_of(table, key))
+
+
+def _find_secret(source: _Source, table: dict[str, Any], where: tuple[str, ...]) -> None:
+    for name, value in table.items():
+        # Directly under [profiles] the names are profile names, not settings.
+        if where != ("profiles",) and _is_secret_name(name):
+            setting = ".".join((*where, name))
+            raise source.error(
+                where,
+                name,
+                f"'{setting}' looks like an API key, and sqtui never reads keys from the "
+                "config file (it would sit on disk in plain text). Remove it and run "
+                "`sqtui login` to store the key in the system keyring, or set "
+                "SQUARECLOUD_API_KEY.",
+            )
+        if isinstance(value, dict):
+            _find_secret(source, value, (*where, name))
+
+
+def _bool(source: _Source, table: dict[str, Any], where: tuple[str, ...], key: str) -> bool | None:
+    value = table.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    setting = ".".join((*where, key))
+    raise source.error(where, key, f"{setting} must be true or false")
+
+
+def _text(source: _Source, table: dict[str, Any], where: tuple[str, ...], key: str) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    setting = ".".join((*where, key))
+    if not isinstance(value, str) or not value.strip():
+        raise source.error(where, key, f'{setting} must be a non-empty text in quotes, like "..."')
+    return value.strip()
+
+
+def _directory(
+    source: _Source, table: dict[str, Any], where: tuple[str, ...], key: str
+) -> Path | None:
+    value = _text(source, table, where, key)
+    return None if value is None else Path(value).expanduser()
+
+
+def _api_url(source: _Source, table: dict[str, Any], where: tuple[str, ...]) -> str | None:
+    value = _text(source, table, where, "api_url")
+    if value is not None and not value.startswith(("http://", "https://")):
+        setting = ".".join((*where, "api_url"))
+        raise source.error(
+            where, "api_url", f"{setting} must start with http:// or https:// (got {value!r})"
+        )
+    return value
+
+
+def _timeout(source: _Source, table: dict[str, Any]) -> float:
+    key = "pending_timeout_minutes"
+    value = table.get(key)
+    if value is None:
+        return DEFAULT_PENDING_TIMEOUT_MINUTES
+    # bool is an int subclass; "true" minutes is a mistake, not 1 minute.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise source.error((), key, f"{key} must be a positive number of minutes, like 15")
+    return float(value)
+
+
+def _profiles(source: _Source, table: dict[str, Any]) -> Mapping[str, ProfileConfig]:
+    raw = table.get("profiles")
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, dict):
+        raise source.error((), "profiles", "profiles must be tables, like [profiles.default]")
+    profiles: dict[str, ProfileConfig] = {}
+    for name, entry in raw.items():
+        where = ("profiles", name)
+        if not isinstance(entry, dict):
+            raise source.error(
+                ("profiles",), name, f"profiles.{name} must be a table, like [profiles.{name}]"
+            )
+        profiles[name] = ProfileConfig(
+            api_url=_api_url(source, entry, where),
+            read_only=_bool(source, entry, where, "read_only"),
+            download_dir=_directory(source, entry, where, "download_dir"),
+        )
+    return MappingProxyType(profiles)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Parse config ``text`` (read from ``path``, named in errors); raises ConfigError."""
+    source = _Source(path, text)
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        position = _TOML_POSITION.search(message)
+        line = int(position.group(1)) if position else None
+        problem = _TOML_END.sub(" (at the end of the file)", _TOML_POSITION.sub("", message))
+        raise ConfigError(path, f"this is not valid TOML: {problem}", line) from None
+    _find_secret(source, table, ())
+    return Config(
+        download_dir=_directory(source, table, (), "download_dir"),
+        read_only=bool(_bool(source, table, (), "read_only")),
+        theme=_text(source, table, (), "theme"),
+        pending_timeout_minutes=_timeout(source, table),
+        profiles=_profiles(source, table),
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read the config at ``path``: a missing file gives ``Config()``; a bad one, ConfigError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(path, f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(path, "is not UTF-8 text; save it as UTF-8") from None
+    return parse_config(text, path)
+
+
+_SAMPLE = """\
+# sqtui configuration (TOML). Every setting is optional.
+# API keys never go here: run `sqtui login` (keyring) or set SQUARECLOUD_API_KEY.
+
+# Where downloaded snapshots are saved; ~ is your home directory.
+# download_dir = "~/backups"
+
+# Browse and download only: creating and restoring snapshots is refused.
+read_only = false
+
+# Textual theme name, for example "textual-dark" or "nord".
+# theme = "textual-dark"
+
+# Stop watching a pending snapshot after this many minutes.
+pending_timeout_minutes = 15
+
+# One table per profile (`sqtui --profile NAME`); its settings override the ones above.
+[profiles.default]
+api_url = "https://api.squarecloud.app/v2"
+# read_only = true
+# download_dir = "~/backups/default"
+"""
+
+
+def sample_config() -> str:
+    """A commented example config file, valid as it is."""
+    return _SAMPLE

@@ -1,0 +1,99 @@
+"""Where sqtui keeps its files: the one module that knows paths on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "sqtui"
+HOME_ENV = "SQTUI_HOME"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _safe_name(name: str) -> str:
+    """A file-name fragment for ``name`` that is safe on every filesystem.
+
+    Unsafe characters become ``_``; when anything was changed, a short hash of the
+    original is appended so two different profile names never share a file.
+    """
+    cleaned = _UNSAFE.sub("_", name)[:64]
+    if cleaned == name and cleaned:
+        return cleaned
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{cleaned}-{digest}" if cleaned else digest
+
+
+@dataclass(frozen=True)
+class Locations:
+    """The directories sqtui reads and writes; build one with ``default()`` or ``under()``."""
+
+    config_dir: Path
+    state_dir: Path
+    cache_dir: Path
+    log_dir: Path
+    downloads_dir: Path
+
+    @classmethod
+    def default(cls, env: Mapping[str, str] = os.environ) -> Locations:
+        """The platform's usual directories, or everything under ``$SQTUI_HOME`` when it is set.
+
+        ``SQTUI_HOME`` gives a portable setup (one folder holds config, state, cache,
+        logs and downloads) and keeps tests away from the real home directory.
+        """
+        home = env.get(HOME_ENV, "").strip()
+        if home:
+            return cls.under(Path(home).expanduser())
+        return cls(
+            config_dir=platformdirs.user_config_path(APP_NAME),
+            state_dir=platformdirs.user_state_path(APP_NAME),
+            cache_dir=platformdirs.user_cache_path(APP_NAME),
+            log_dir=platformdirs.user_log_path(APP_NAME),
+            downloads_dir=platformdirs.user_downloads_path() / APP_NAME,
+        )
+
+    @classmethod
+    def under(cls, root: Path) -> Locations:
+        """Everything in sub-folders of ``root`` (tests, the demo, portable installs)."""
+        return cls(
+            config_dir=root / "config",
+            state_dir=root / "state",
+            cache_dir=root / "cache",
+            log_dir=root / "log",
+            downloads_dir=root / "downloads",
+        )
+
+    @property
+    def config_file(self) -> Path:
+        """The TOML configuration file."""
+        return self.config_dir / "config.toml"
+
+    @property
+    def pending_file(self) -> Path:
+        """Snapshots still being generated, remembered across restarts."""
+        return self.state_dir / "pending.json"
+
+    @property
+    def history_file(self) -> Path:
+        """The JSON-lines history of creates, downloads and restores."""
+        return self.state_dir / "history.jsonl"
+
+    @property
+    def log_file(self) -> Path:
+        """The rotating log file."""
+        return self.log_dir / "sqtui.log"
+
+    def cache_file(self, profile: str) -> Path:
+        """The cached account listing of ``profile`` (shown as stale when offline)."""
+        return self.cache_dir / f"account-{_safe_name(profile)}.json"
+
+    def ensure(self) -> None:
+        """Create the state, cache and log directories, readable by the user only."""
+        for directory in (self.state_dir, self.cache_dir, self.log_dir):
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
