@@ -1,0 +1,218 @@
+"""The simulated account's catalogue: resources, ids, and snapshots derived from the seed.
+
+Automatic snapshots are never stored: a resource keeps only the time of its newest
+automatic snapshot at creation (``auto_anchor``, a daily 03:xx UTC) and how many days
+go back from there; snapshot ``k`` (``k <= 0`` in the past, ``k > 0`` for days the
+simulator keeps running) is at ``auto_anchor + k days``. Version ids, sizes and bytes
+are hashes of ``(seed, resource id, version)``, so a large account costs almost nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from .archive import Archive
+from .config import DATABASE_TYPES, DAY, RETENTION_SECONDS, SimConfig
+
+Kind = Literal["app", "database"]
+
+_VERSION_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._"
+_APP_RAM = (512, 256, 128, 256, 128, 512, 256, 512, 1024, 256)
+_DATABASE_RAM = (512, 256, 512, 256, 128, 1024, 512, 256)
+_CLUSTERS = ("florida-1", "florida-2", "virginia-1")
+_DEMO_DETAILS: dict[str, tuple[str | None, str | None, str | None]] = {
+    "api-gateway": ("Public REST API", "acme-api.squareweb.app", None),
+    "worker": ("Background jobs and queues", None, None),
+    "landing-page": ("Marketing site", "acme-landing.squareweb.app", "www.acme.example"),
+}
+"""Demo app name -> (description, domain, custom domain)."""
+
+
+def derive(seed: int, *parts: object) -> bytes:
+    """32 bytes that depend only on the seed and ``parts``."""
+    text = "\x1f".join(["sqtui-sim", str(seed), *(str(part) for part in parts)])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def version_id(seed: int, resource_id: str, tag: str) -> str:
+    """A 32-character version id in the style of S3 (letters, digits, ``.`` and ``_``)."""
+    return "".join(
+        _VERSION_ALPHABET[byte % 64] for byte in derive(seed, "version", resource_id, tag)
+    )
+
+
+def iso(timestamp: float) -> str:
+    """ISO 8601 in UTC with milliseconds and a ``Z``, as JavaScript prints dates."""
+    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """An application or a database of the account."""
+
+    id: str
+    kind: Kind
+    name: str
+    ram: int
+    cluster: str
+    created_at: float
+    auto_anchor: float
+    auto_count: int
+    lang: str | None = None
+    db_type: str | None = None
+    desc: str | None = None
+    domain: str | None = None
+    custom: str | None = None
+    stopped: bool = False
+
+    @property
+    def scope(self) -> str:
+        """The download host's folder for this kind of resource."""
+        return "applications" if self.kind == "app" else "databases"
+
+    @property
+    def object_name(self) -> str:
+        """The listing's ``name``: the id, plus ``_<type>`` for databases."""
+        return self.id if self.db_type is None else f"{self.id}_{self.db_type}"
+
+    def to_json(self) -> dict[str, object]:
+        """The resource as ``/users/me`` lists it."""
+        if self.kind == "database":
+            return {
+                "id": self.id,
+                "name": self.name,
+                "ram": self.ram,
+                "type": self.db_type,
+                "cluster": self.cluster,
+                "created_at": iso(self.created_at),
+            }
+        item: dict[str, object] = {"id": self.id, "name": self.name}
+        if self.desc is not None:
+            item["desc"] = self.desc
+        item.update(ram=self.ram, lang=self.lang, cluster=self.cluster)
+        if self.domain is not None:
+            item["domain"] = self.domain
+        if self.custom is not None:
+            item["custom"] = self.custom
+        item["created_at"] = iso(self.created_at)
+        return item
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One version of a resource's stored object."""
+
+    resource: Resource
+    version_id: str
+    modified: float
+    origin: Literal["automatic", "manual"]
+
+    def archive(self, config: SimConfig) -> Archive:
+        """The zip file of this snapshot (its layout; bytes are produced on demand)."""
+        seed = config.seed
+        wobble = int.from_bytes(derive(seed, "size", self.resource.id, self.version_id)[:4])
+        factor = 1.0 + (wobble / 0xFFFFFFFF - 0.5) * 0.1
+        data_size = max(1, int(config.snapshot_mb * 1024 * 1024 * factor))
+        manifest = {
+            "format": "sqtui-sim/1",
+            "resource": {
+                "id": self.resource.id,
+                "kind": self.resource.kind,
+                "name": self.resource.name,
+                "type": self.resource.db_type or self.resource.lang,
+            },
+            "version_id": self.version_id,
+            "origin": self.origin,
+            "modified": iso(self.modified),
+            "data_bytes": data_size,
+        }
+        return Archive(
+            key=derive(seed, "data", self.resource.id, self.version_id),
+            manifest=json.dumps(manifest, sort_keys=True).encode(),
+            data_size=data_size,
+            modified=self.modified,
+        )
+
+
+def daily_anchor(seed: int, resource_id: str, reference: float) -> float:
+    """Time of the newest automatic snapshot at ``reference``: 03:00 UTC plus a fixed jitter."""
+    jitter = int.from_bytes(derive(seed, "anchor", resource_id)[:4]) % 3600
+    anchor = math.floor((reference - 3 * 3600) / DAY) * DAY + 3 * 3600 + jitter
+    return anchor - DAY if anchor > reference else anchor
+
+
+def automatic_snapshots(resource: Resource, seed: int, now: float) -> Iterator[Snapshot]:
+    """A resource's automatic snapshots taken by ``now`` and still retained, newest first."""
+    if resource.auto_count == 0:
+        return
+    newest = math.floor((now - resource.auto_anchor) / DAY)
+    for k in range(newest, -resource.auto_count, -1):
+        taken = resource.auto_anchor + k * DAY
+        if taken < now - RETENTION_SECONDS:
+            return
+        yield Snapshot(resource, version_id(seed, resource.id, f"auto:{k}"), taken, "automatic")
+
+
+def resource_id(seed: int, kind: Kind, index: int, salt: int = 0) -> str:
+    """The 32-hex-character id of the ``index``-th resource of a kind (``salt`` avoids a clash)."""
+    return derive(seed, "id", kind, index, salt).hex()[:32]
+
+
+def build_resource(
+    config: SimConfig,
+    kind: Kind,
+    index: int,
+    rid: str,
+    now: float,
+    name: str | None = None,
+    db_type: str | None = None,
+) -> Resource:
+    """The ``index``-th resource of a kind, named from the demo list unless ``name`` is given."""
+    seed = config.seed
+    noise = derive(seed, "details", rid)
+    created_at = now - (60 + noise[0] % 300) * DAY - noise[2] * 97
+    cluster = _CLUSTERS[noise[1] % len(_CLUSTERS)]
+    anchor = daily_anchor(seed, rid, now)
+    count = config.snapshots_per_resource
+    if kind == "app":
+        demo = config.app_names[index] if index < len(config.app_names) else None
+        app_name = name if name is not None else demo[0] if demo else f"app-{index + 1:03d}"
+        desc, domain, custom = _DEMO_DETAILS.get(app_name, (None, None, None))
+        extra = index >= len(_APP_RAM)
+        return Resource(
+            id=rid,
+            kind="app",
+            name=app_name,
+            ram=(128, 256)[noise[3] % 2] if extra else _APP_RAM[index],
+            cluster=cluster,
+            created_at=created_at,
+            auto_anchor=anchor,
+            auto_count=count,
+            lang=demo[1] if demo else "python",
+            desc=desc,
+            domain=domain,
+            custom=custom,
+            stopped=index == 2 or (extra and noise[4] % 10 == 0),
+        )
+    demo = config.database_names[index] if index < len(config.database_names) else None
+    extra = index >= len(_DATABASE_RAM)
+    engine = db_type or (demo[1] if demo else DATABASE_TYPES[index % len(DATABASE_TYPES)])
+    return Resource(
+        id=rid,
+        kind="database",
+        name=name if name is not None else demo[0] if demo else f"db-{index + 1:03d}",
+        ram=256 if extra else _DATABASE_RAM[index],
+        cluster=cluster,
+        created_at=created_at,
+        auto_anchor=anchor,
+        auto_count=count,
+        db_type=engine,
+        stopped=extra and noise[4] % 12 == 0,
+    )
