@@ -1,0 +1,271 @@
+"""One signed-in account: the API client plus the rules that guard it.
+
+The UI and the script commands both act through a :class:`Session`: it knows the
+quota, the cooldowns, the pending snapshots and a rate-limit pause, and refuses a
+create that would be refused anyway instead of spending a request on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from sqtui.api.client import SquareCloudClient
+from sqtui.api.errors import ApiError
+from sqtui.api.models import (
+    Account,
+    Resource,
+    ResourceKind,
+    ResourceStatus,
+    ServiceStatus,
+    Snapshot,
+    SnapshotPending,
+    SnapshotReady,
+)
+from sqtui.domain.cooldown import CooldownLeft, Cooldowns
+from sqtui.domain.pending import PendingSnapshot, PendingTracker
+from sqtui.domain.quota import QuotaLedger, QuotaStatus, daily_allowance
+
+log = logging.getLogger("sqtui.session")
+
+T = TypeVar("T")
+
+# RATE_LIMITED can last ~30 min; without a hint we pause polling for a while.
+RATE_LIMIT_PAUSE = timedelta(minutes=5)
+
+
+class CreateRefused(Exception):
+    """A create that was not sent, and why: read-only, a cooldown, or the quota."""
+
+    def __init__(
+        self,
+        reason: str,
+        sentence: str,
+        *,
+        cooldown: CooldownLeft | None = None,
+        next_slot_at: datetime | None = None,
+    ) -> None:
+        super().__init__(sentence)
+        self.reason = reason
+        self.sentence = sentence
+        self.cooldown = cooldown
+        self.next_slot_at = next_slot_at
+
+
+@dataclass(frozen=True)
+class Created:
+    """A create the server accepted: ready (with its listed snapshot if known) or pending."""
+
+    resource: Resource
+    requested_at: datetime
+    ready: SnapshotReady | None = None
+    pending: PendingSnapshot | None = None
+    snapshot: Snapshot | None = None
+
+
+@dataclass
+class Overview:
+    """What the main screen shows about the account as a whole."""
+
+    account: Account
+    statuses: dict[str, ResourceStatus] = field(default_factory=dict)
+    service: ServiceStatus | None = None
+    refreshed_at: datetime | None = None
+
+
+class Session:
+    """The account behind one profile, with quota, cooldowns and pending snapshots."""
+
+    def __init__(
+        self,
+        client: SquareCloudClient,
+        *,
+        profile: str = "default",
+        read_only: bool = False,
+        pending: PendingTracker | None = None,
+        cooldowns: Cooldowns | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.profile = profile
+        self.read_only = read_only
+        self.pending = pending if pending is not None else PendingTracker(None, "memory")
+        self.cooldowns = cooldowns if cooldowns is not None else Cooldowns()
+        self.now = now
+        self.monotonic = monotonic
+        self.ledger = QuotaLedger(allowance=0)
+        self.overview: Overview | None = None
+        self.listings: dict[str, list[Snapshot]] = {}
+        self.rate_limited_until: datetime | None = None
+
+    # -- reading -----------------------------------------------------------------
+
+    @property
+    def account(self) -> Account | None:
+        """The account as last loaded."""
+        return self.overview.account if self.overview else None
+
+    async def load_overview(self) -> Overview:
+        """Account, running states and service health; the quota from both scopes."""
+        account = await self._guard(self.client.me())
+        self.ledger.allowance = daily_allowance(account.user.plan.memory_limit_mb)
+        overview = Overview(account=account, refreshed_at=self.now())
+        for kind in ResourceKind:
+            try:
+                for status in await self._guard(self.client.statuses(kind)):
+                    overview.statuses[status.id] = status
+            except ApiError as error:
+                # Running dots are a nicety: the listing must not fail for them.
+                log.info("no %s statuses: %s", kind.value, error.code)
+        try:
+            overview.service = await self.client.service_status()
+        except ApiError as error:
+            log.info("no service status: %s", error.code)
+            overview.service = ServiceStatus(status="unknown", message=error.human())
+        await self._load_quota(account)
+        self.overview = overview
+        return overview
+
+    async def _load_quota(self, account: Account) -> None:
+        for kind in ResourceKind:
+            try:
+                listing = await self._guard(self.client.list_account_snapshots(kind))
+            except ApiError as error:
+                log.info("no account-wide %s listing: %s", kind.value, error.code)
+                continue
+            by_resource: dict[str, list[datetime]] = {
+                r.id: [] for r in account.resources if r.kind is kind
+            }
+            for snap in listing:
+                if snap.origin == "manual":
+                    by_resource.setdefault(snap.resource_id, []).append(snap.modified)
+            for resource_id, times in by_resource.items():
+                self.ledger.observe_listing(resource_id, times)
+
+    async def list_snapshots(self, resource: Resource) -> list[Snapshot]:
+        """The resource's snapshots, newest first; resolves its pending snapshots."""
+        listing = await self._guard(self.client.list_snapshots(resource.kind, resource.id))
+        self.listings[resource.id] = listing
+        self.ledger.observe_listing(
+            resource.id, [s.modified for s in listing if s.origin == "manual"]
+        )
+        return listing
+
+    def resolve_pending(self, resource: Resource, listing: list[Snapshot]) -> list[Snapshot]:
+        """Pending snapshots of ``resource`` that ``listing`` now shows (then forgotten)."""
+        return self.pending.resolve(resource.id, listing)
+
+    def quota(self) -> QuotaStatus:
+        """The daily quota now."""
+        return self.ledger.status(self.now())
+
+    def cooldown(self, resource: Resource) -> CooldownLeft | None:
+        """The cooldown that blocks a create of ``resource`` now, if any."""
+        return self.cooldowns.remaining(resource.id, self.monotonic())
+
+    def polling_paused_for(self) -> timedelta | None:
+        """How long polling stays paused after ``RATE_LIMITED``, if it is."""
+        if self.rate_limited_until is None:
+            return None
+        left = self.rate_limited_until - self.now()
+        if left <= timedelta(0):
+            self.rate_limited_until = None
+            return None
+        return left
+
+    # -- acting ------------------------------------------------------------------
+
+    def check_create(self, resource: Resource) -> None:
+        """Raise :class:`CreateRefused` if a create of ``resource`` cannot be sent now."""
+        if self.read_only:
+            raise CreateRefused(
+                "read_only", "Read-only mode: creating snapshots is turned off (--read-only)."
+            )
+        left = self.cooldown(resource)
+        if left is not None:
+            raise CreateRefused("cooldown", f"Not sent: {left.human()}. [KEEP_CALM]", cooldown=left)
+        quota = self.quota()
+        if quota.exhausted:
+            raise CreateRefused(
+                "quota",
+                "Not sent: the daily snapshot quota is used up"
+                f"{_next_slot_text(quota.next_slot_at, self.now())}. "
+                "[DAILY_SNAPSHOTS_LIMIT_REACHED]",
+                next_slot_at=quota.next_slot_at,
+            )
+
+    async def create(self, resource: Resource) -> Created:
+        """Send one create (never retried); ready, or pending and watched.
+
+        The create is saved as *requesting* before it is sent, so that a crash or a
+        quit while the server holds the request still leaves it watched.
+        """
+        self.check_create(resource)
+        known = frozenset(s.version_id for s in self.listings.get(resource.id, []))
+        requesting = PendingSnapshot(
+            resource_id=resource.id,
+            resource_kind=resource.kind,
+            resource_name=resource.name,
+            requested_at=self.now(),
+            reason="requesting",
+            known_versions=known,
+        )
+        self.pending.add(requesting)
+        self.cooldowns.record(resource.id, self.monotonic())
+        try:
+            result = await self._guard(self.client.create_snapshot(resource.kind, resource.id))
+        except ApiError as error:
+            self.pending.discard(requesting)
+            if error.is_cooldown:
+                self.cooldowns.record_server_cooldown(resource.id, self.monotonic(), error.message)
+            elif error.is_daily_quota:
+                self.ledger.record_server_exhausted(self.now())
+            raise
+        except BaseException:
+            # Cancelled while waiting (the app is quitting): the answer is lost, so
+            # the snapshot may be generating; keep watching it next time.
+            self.pending.add(replace(requesting, reason="lost"))
+            raise
+        self.ledger.record_request(resource.id, requesting.requested_at)
+        if isinstance(result, SnapshotPending):
+            pending = replace(requesting, reason=result.reason)
+            self.pending.add(pending)
+            return Created(resource=resource, requested_at=requesting.requested_at, pending=pending)
+        self.pending.discard(requesting)
+        return Created(resource=resource, requested_at=requesting.requested_at, ready=result)
+
+    async def restore(self, resource: Resource, snapshot: Snapshot) -> None:
+        """Restore ``snapshot`` over ``resource`` (destructive; the caller confirmed)."""
+        if self.read_only:
+            raise CreateRefused(
+                "read_only", "Read-only mode: restoring snapshots is turned off (--read-only)."
+            )
+        await self._guard(
+            self.client.restore_snapshot(
+                resource.kind, resource.id, snapshot.name, snapshot.version_id
+            )
+        )
+
+    async def _guard(self, call: Awaitable[T]) -> T:
+        """Await an API call, noting a ``RATE_LIMITED`` answer to pause polling."""
+        try:
+            return await call
+        except ApiError as error:
+            if error.is_rate_limited:
+                self.rate_limited_until = self.now() + RATE_LIMIT_PAUSE
+            raise
+
+
+def _next_slot_text(next_slot_at: datetime | None, now: datetime) -> str:
+    if next_slot_at is None:
+        return ""
+    minutes = max(1, round((next_slot_at - now).total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    span = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    local = next_slot_at.astimezone().strftime("%H:%M")
+    return f"; the next slot frees in {span} (at {local})"

@@ -1,0 +1,366 @@
+"""The main screen: sidebar, snapshot table, quota gauge; creates and pending snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from sqtui.api.errors import ApiError
+from sqtui.api.models import Resource, Snapshot
+from sqtui.domain.pending import PendingSnapshot
+from sqtui.domain.session import Created, CreateRefused, Session
+from sqtui.ui.messages import ResourceHighlighted, ResourceOpened
+from sqtui.ui.text import in_text, printable, size_text
+from sqtui.ui.widgets.quota_gauge import QuotaGauge
+from sqtui.ui.widgets.sidebar import Sidebar
+from sqtui.ui.widgets.snapshot_table import SnapshotTable
+from sqtui.ui.widgets.status_bar import StatusBar
+
+log = logging.getLogger("sqtui.ui")
+
+AUTO_REFRESH_SECONDS = 120.0
+
+
+class MainScreen(Screen[None]):
+    """Everything about one account; owns the create flow and the pending watchers."""
+
+    BINDINGS = [
+        Binding("n", "new_snapshot", "New"),
+        Binding("y", "copy_url", "Copy URL"),
+        Binding("slash", "filter", "Filter"),
+        Binding("ctrl+r", "refresh", "Refresh"),
+    ]
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        demo: bool = False,
+        poll_scale: float = 1.0,
+        pending_timeout_seconds: float = 15 * 60.0,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.demo = demo
+        self.poll_scale = poll_scale
+        self.pending_timeout_seconds = pending_timeout_seconds
+        self.current: Resource | None = None
+        self._watched: set[str] = set()
+        self._warned_overdue: set[str] = set()
+
+    # -- building ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="main"):
+                yield Static("", id="title", markup=False)
+                yield SnapshotTable(id="snapshots")
+                yield QuotaGauge(id="quota")
+        yield Footer()
+
+    @property
+    def table(self) -> SnapshotTable:
+        """The snapshot table."""
+        return self.query_one(SnapshotTable)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        """The resource sidebar."""
+        return self.query_one(Sidebar)
+
+    def on_mount(self) -> None:
+        status = self.query_one(StatusBar)
+        status.read_only = self.session.read_only
+        status.demo = self.demo
+        self.table.pending_timeout_seconds = self.pending_timeout_seconds
+        self.sidebar.filter_input.can_focus = False
+        self.session.pending.on_change = self._pending_changed
+        self.sidebar.option_list.focus()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(AUTO_REFRESH_SECONDS, self._refresh_periodically)
+        self.refresh_all()
+
+    def _now(self) -> datetime:
+        return self.session.now()
+
+    # -- loading -------------------------------------------------------------------
+
+    @work(exclusive=True, group="refresh")
+    async def refresh_all(self) -> None:
+        """Reload the account, running states, service health and the quota."""
+        status = self.query_one(StatusBar)
+        try:
+            overview = await self.session.load_overview()
+        except ApiError as error:
+            self._report(error, "Refresh failed")
+            if self.session.overview is not None:
+                status.stale = True
+                status.stale_reason = error.code
+            status.redraw(self._now())
+            return
+        user = overview.account.user
+        status.account_name = user.name or user.email or user.id
+        status.plan = user.plan.name
+        status.service = overview.service.status if overview.service else ""
+        status.refreshed_at = overview.refreshed_at
+        status.stale = False
+        status.redraw(self._now())
+        self.sidebar.show(overview.account.resources, overview.statuses)
+        self._show_quota()
+        self._watch_saved_pending()
+        if self.current is not None:
+            self.load_listing(self.current)
+
+    @work(exclusive=True, group="listing")
+    async def load_listing(self, resource: Resource) -> None:
+        """Fetch one resource's snapshots and show them if it is still selected."""
+        try:
+            listing = await self.session.list_snapshots(resource)
+        except ApiError as error:
+            self._report(error, f"Snapshots of {printable(resource.name)}")
+            return
+        self._apply_listing(resource, listing)
+
+    def _apply_listing(self, resource: Resource, listing: list[Snapshot]) -> None:
+        for snap in self.session.resolve_pending(resource, listing):
+            self.notify(
+                f"Snapshot of {printable(resource.name)} is ready ({size_text(snap.size)}).",
+                title="Snapshot ready",
+                markup=False,
+            )
+        self._show_quota()
+        if self.current is not None and self.current.id == resource.id:
+            self._show_table()
+
+    def _show_table(self) -> None:
+        resource = self.current
+        if resource is None:
+            return
+        self.table.show(
+            self.session.listings.get(resource.id, []),
+            self.session.pending.for_resource(resource.id),
+            self._now(),
+        )
+
+    def _show_quota(self) -> None:
+        self.query_one(QuotaGauge).show(self.session.quota(), self._now())
+
+    def _pending_changed(self) -> None:
+        if self.is_mounted:
+            self._show_table()
+            self._show_quota()
+
+    @on(ResourceHighlighted)
+    def _resource_highlighted(self, event: ResourceHighlighted) -> None:
+        resource = event.resource
+        self.current = resource
+        detail = f"{resource.kind.label} · {resource.ram_mb} MB"
+        if resource.detail:
+            detail += f" · {resource.detail}"
+        title = Text(printable(resource.name), style="bold")
+        title.append(f"  ({printable(detail)})", style="dim")
+        self.query_one("#title", Static).update(title)
+        self._show_table()
+        self.load_listing(resource)
+
+    @on(ResourceOpened)
+    def _resource_opened(self, event: ResourceOpened) -> None:
+        self.table.focus()
+
+    def _tick(self) -> None:
+        now = self._now()
+        status = self.query_one(StatusBar)
+        paused = self.session.polling_paused_for()
+        status.paused_until = now + paused if paused else None
+        status.redraw(now)
+        self.table.tick(now)
+        for pending in self.session.pending.items:
+            key = f"{pending.resource_id}@{pending.requested_at.isoformat()}"
+            overdue = pending.elapsed(now).total_seconds() >= self.pending_timeout_seconds
+            if overdue and key not in self._warned_overdue:
+                self._warned_overdue.add(key)
+                self.notify(
+                    f"The snapshot of {printable(pending.resource_name)} requested "
+                    f"{in_text(pending.elapsed(now))} ago is not listed yet. It was not "
+                    "sent again; sqtui keeps watching the listing.",
+                    title="Not seen yet",
+                    severity="warning",
+                    markup=False,
+                )
+
+    def _refresh_periodically(self) -> None:
+        if self.session.polling_paused_for() is None:
+            self.refresh_all()
+
+    # -- creating ------------------------------------------------------------------
+
+    def action_new_snapshot(self) -> None:
+        """``n``: snapshot the selected resource now (checked against quota and cooldowns)."""
+        resource = self.current
+        if resource is None:
+            self.notify("Select an application or a database first.", severity="warning")
+            return
+        try:
+            self.session.check_create(resource)
+        except CreateRefused as refused:
+            self.notify(refused.sentence, title="Not sent", severity="warning", markup=False)
+            return
+        self.create_snapshot(resource)
+
+    @work(group="create")
+    async def create_snapshot(self, resource: Resource) -> None:
+        """Send the create; a pending row shows at once and turns ready when listed."""
+        name = printable(resource.name)
+        try:
+            created = await self.session.create(resource)
+        except CreateRefused as refused:
+            self.notify(refused.sentence, title="Not sent", severity="warning", markup=False)
+            return
+        except ApiError as error:
+            self._report(error, f"Snapshot of {name}")
+            self._show_quota()
+            return
+        self._created(created)
+
+    def _created(self, created: Created) -> None:
+        name = printable(created.resource.name)
+        if created.pending is not None:
+            lost = created.pending.reason == "lost"
+            self.notify(
+                (
+                    f"The answer for {name} was lost ({created.pending.reason}); the snapshot "
+                    "may be generating. Watching the listing; it will not be sent again."
+                    if lost
+                    else f"The snapshot of {name} is being generated. Watching the listing."
+                ),
+                title="Snapshot pending",
+                markup=False,
+            )
+            self._watch(created.pending)
+        else:
+            self.notify(f"The snapshot of {name} is ready.", title="Snapshot ready", markup=False)
+            self.load_listing(created.resource)
+        self._show_quota()
+
+    def _watch_saved_pending(self) -> None:
+        account = self.session.account
+        if account is None:
+            return
+        for pending in self.session.pending.items:
+            if pending.reason == "requesting":
+                continue
+            if account.find(pending.resource_id) is None:
+                self.notify(
+                    f"{printable(pending.resource_name)} no longer exists; "
+                    "its pending snapshot is forgotten.",
+                    severity="warning",
+                    markup=False,
+                )
+                self.session.pending.discard(pending)
+                continue
+            self._watch(pending)
+
+    def _watch(self, pending: PendingSnapshot) -> None:
+        key = f"{pending.resource_id}@{pending.requested_at.isoformat()}"
+        if key not in self._watched:
+            self._watched.add(key)
+            self.watch_pending(pending, key)
+
+    @work(group="pending")
+    async def watch_pending(self, pending: PendingSnapshot, key: str) -> None:
+        """Poll the resource's listing (never the create) until the snapshot is listed."""
+        try:
+            while True:
+                await asyncio.sleep(pending.next_poll_delay(self.poll_scale))
+                paused = self.session.polling_paused_for()
+                if paused is not None:
+                    await asyncio.sleep(paused.total_seconds())
+                    continue
+                if not any(
+                    p.requested_at == pending.requested_at
+                    for p in self.session.pending.for_resource(pending.resource_id)
+                ):
+                    return
+                account = self.session.account
+                resource = account.find(pending.resource_id) if account else None
+                if resource is None:
+                    return
+                pending = self.session.pending.polled(pending)
+                try:
+                    listing = await self.session.list_snapshots(resource)
+                except ApiError as error:
+                    log.info("pending poll of %s failed: %s", resource.id, error.code)
+                    if error.is_not_found:
+                        self.session.pending.discard(pending)
+                        self._report(error, f"Pending snapshot of {printable(resource.name)}")
+                        return
+                    continue
+                self._apply_listing(resource, listing)
+        finally:
+            self._watched.discard(key)
+
+    # -- other actions ---------------------------------------------------------------
+
+    def action_copy_url(self) -> None:
+        """``y``: copy the selected snapshot's signed URL to the clipboard (OSC 52)."""
+        snap = self.table.selected
+        if snap is None:
+            self.notify("Select a listed snapshot first.", severity="warning")
+            return
+        self.app.copy_to_clipboard(snap.url)
+        until = ""
+        if snap.expires is not None:
+            until = f" It works until {snap.expires.astimezone().strftime('%Y-%m-%d %H:%M')}."
+        self.notify(
+            "Copied the signed download URL (via the terminal, OSC 52). "
+            f"Treat it like a password.{until}",
+            title="URL copied",
+            markup=False,
+        )
+
+    def action_filter(self) -> None:
+        """``/``: type to filter the sidebar."""
+        self.sidebar.focus_filter()
+
+    def jump_to(self, resource_id: str) -> None:
+        """Select ``resource_id`` in the sidebar and focus its snapshots."""
+        self.sidebar.select(resource_id)
+        self.table.focus()
+
+    def palette_action(self, action: str) -> None:
+        """Run one of this screen's actions by name (for the command palette)."""
+        self.call_later(self.run_action, action)
+
+    def action_refresh(self) -> None:
+        """``ctrl+r``: reload everything now."""
+        self.refresh_all()
+        self.notify("Refreshing…", timeout=1.5)
+
+    def busy(self) -> list[str]:
+        """What would be lost by quitting now (running creates)."""
+        return [
+            f"creating a snapshot of {printable(p.resource_name)}"
+            for p in self.session.pending.items
+            if p.reason == "requesting"
+        ]
+
+    def _report(self, error: ApiError, what: str) -> None:
+        log.warning("%s: %r", what, error)
+        self.notify(
+            error.human(),
+            title=what,
+            severity="error",
+            markup=False,
+            timeout=8,
+        )

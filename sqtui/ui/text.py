@@ -1,0 +1,65 @@
+"""Text from the server is data: shown literally, never as markup or terminal codes."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import humanize
+from rich.text import Text
+
+# C0 and C1 control characters (ESC among them) would drive the terminal if printed.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as ``\\xNN`` escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def literal(text: str, style: str = "") -> Text:
+    """A Rich ``Text`` that shows ``text`` exactly: no markup, no control codes."""
+    return Text(printable(text), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def size_text(size: int) -> str:
+    """Bytes in binary units: ``148.0 MiB``."""
+    return humanize.naturalsize(size, binary=True, format="%.1f")
+
+
+def local_time(when: datetime) -> str:
+    """An absolute local timestamp for tables: ``2026-11-22 14:03``."""
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def age_text(when: datetime, now: datetime) -> str:
+    """A short age that fits a column: ``40 s``, ``2 min``, ``11 h``, ``3 days``."""
+    seconds = int((now - when).total_seconds())
+    if seconds < 0:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h"
+    days = seconds // 86400
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def elapsed_text(delta: timedelta) -> str:
+    """A clock-style duration: ``0:42``, ``12:05``, ``1:02:03``."""
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def in_text(delta: timedelta) -> str:
+    """A short span until something: ``3 h 10 min``, ``4 min``, ``20 s``."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"

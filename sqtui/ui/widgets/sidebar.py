@@ -1,0 +1,173 @@
+"""The sidebar: applications and databases, with running state and a fuzzy filter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.fuzzy import Matcher
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from sqtui.api.models import Resource, ResourceKind, ResourceStatus
+from sqtui.ui.messages import ResourceHighlighted, ResourceOpened
+from sqtui.ui.text import printable
+
+SECTIONS = ((ResourceKind.APP, "APPLICATIONS"), (ResourceKind.DATABASE, "DATABASES"))
+
+
+class ResourceList(OptionList):
+    """Resources grouped under APPLICATIONS and DATABASES; headers are not selectable."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "select", "Open", show=True),
+    ]
+
+
+class Sidebar(Vertical):
+    """Filter input above the resource list; owns which resource is highlighted."""
+
+    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.resources: tuple[Resource, ...] = ()
+        self.statuses: Mapping[str, ResourceStatus] = {}
+        self.busy: Mapping[str, str] = {}
+        self._shown: list[Resource] = []
+        self._selected_id: str | None = None
+        self._announced_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ filter", id="filter")
+        yield ResourceList(id="resources")
+
+    @property
+    def option_list(self) -> ResourceList:
+        """The list widget (focus target)."""
+        return self.query_one(ResourceList)
+
+    @property
+    def filter_input(self) -> Input:
+        """The filter box."""
+        return self.query_one("#filter", Input)
+
+    @property
+    def selected(self) -> Resource | None:
+        """The highlighted resource, if any."""
+        return next((r for r in self.resources if r.id == self._selected_id), None)
+
+    def show(
+        self,
+        resources: Sequence[Resource],
+        statuses: Mapping[str, ResourceStatus],
+        busy: Mapping[str, str] | None = None,
+    ) -> None:
+        """Replace the resources (keeping the highlight on the same one when it stays)."""
+        self.resources = tuple(resources)
+        self.statuses = statuses
+        self.busy = busy or {}
+        self._rebuild()
+
+    def set_busy(self, busy: Mapping[str, str]) -> None:
+        """Mark resources with an activity word (``restoring``) next to their name."""
+        self.busy = dict(busy)
+        self._rebuild()
+
+    def select(self, resource_id: str) -> None:
+        """Highlight ``resource_id`` (clearing a filter that hides it)."""
+        if resource_id not in {r.id for r in self._shown}:
+            self.filter_input.value = ""
+        self._selected_id = resource_id
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        query = self.filter_input.value.strip() if self.is_mounted else ""
+        shown = list(self.resources)
+        if query:
+            matcher = Matcher(query)
+            scored = [(matcher.match(printable(r.name)), r) for r in shown]
+            shown = [r for score, r in sorted(scored, key=lambda p: -p[0]) if score > 0]
+        self._shown = shown
+        options: list[Option] = []
+        for kind, title in (
+            (ResourceKind.APP, "APPLICATIONS"),
+            (ResourceKind.DATABASE, "DATABASES"),
+        ):
+            group = [r for r in shown if r.kind is kind]
+            options.append(
+                Option(Text(title, style="bold"), id=f"header-{kind.value}", disabled=True)
+            )
+            if not group:
+                options.append(Option(Text("  (none)", style="dim"), disabled=True))
+            options.extend(Option(self._label(r), id=r.id) for r in group)
+        option_list = self.option_list
+        option_list.set_options(options)
+        index = next(
+            (i for i, o in enumerate(options) if o.id == self._selected_id and not o.disabled),
+            None,
+        )
+        if index is None:
+            index = next((i for i, o in enumerate(options) if not o.disabled), None)
+        option_list.highlighted = index
+
+    def _label(self, resource: Resource) -> Text:
+        status = self.statuses.get(resource.id)
+        if status is None:
+            dot = Text("· ", style="dim")
+        elif status.running:
+            dot = Text("● ", style="green")
+        else:
+            dot = Text("○ ", style="dim")
+        label = Text.assemble(dot, Text(printable(resource.name)))
+        activity = self.busy.get(resource.id)
+        if activity:
+            label.append(f"  {activity}", style="bold yellow")
+        label.no_wrap = True
+        label.overflow = "ellipsis"
+        return label
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._rebuild()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        resource = self.selected
+        self.option_list.focus()
+        if resource is not None:
+            self.post_message(ResourceOpened(resource))
+
+    @on(Input.Blurred, "#filter")
+    def _filter_left(self) -> None:
+        # The filter is reached with ``/``, not by tabbing into it by accident.
+        self.filter_input.can_focus = False
+
+    @on(OptionList.OptionHighlighted, "#resources")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        resource = next((r for r in self.resources if r.id == event.option.id), None)
+        if resource is not None and resource.id != self._announced_id:
+            self._selected_id = self._announced_id = resource.id
+            self.post_message(ResourceHighlighted(resource))
+
+    @on(OptionList.OptionSelected, "#resources")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        resource = next((r for r in self.resources if r.id == event.option.id), None)
+        if resource is not None:
+            self.post_message(ResourceOpened(resource))
+
+    def action_clear_filter(self) -> None:
+        """Empty the filter and go back to the list."""
+        self.filter_input.value = ""
+        self.option_list.focus()
+
+    def focus_filter(self) -> None:
+        """Put the cursor in the filter box."""
+        self.filter_input.can_focus = True
+        self.filter_input.focus()

@@ -1,0 +1,173 @@
+"""The snapshot table of the selected resource: newest first, sortable by column."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from sqtui.api.models import Snapshot
+from sqtui.domain.pending import PendingSnapshot
+from sqtui.ui.text import age_text, elapsed_text, local_time, size_text
+
+COLUMNS = ("Modified", "Age", "Size", "Origin", "State")
+SORTS = ("modified", "size", "origin", "state")
+PENDING_PREFIX = "pending:"
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Something running on a snapshot (``restoring``, ``downloading 63%``) since ``since``."""
+
+    word: str
+    since: datetime | None = None
+
+
+class SnapshotTable(DataTable[Text]):
+    """Rows of snapshots plus pending ones on top; ``s`` cycles the sort column."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("s", "cycle_sort", "Sort"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.snapshots: list[Snapshot] = []
+        self.pending: list[PendingSnapshot] = []
+        self.activity: dict[str, Activity] = {}
+        self.sort_by = "modified"
+        self.sort_reverse = True
+        self.pending_timeout_seconds = 15 * 60.0
+        self._now = datetime.now().astimezone()
+
+    def on_mount(self) -> None:
+        for label in COLUMNS:
+            self.add_column(label, key=label.lower())
+
+    @property
+    def selected(self) -> Snapshot | None:
+        """The snapshot under the cursor (None on a pending row or an empty table)."""
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except RowDoesNotExist:
+            return None
+        return next((s for s in self.snapshots if s.version_id == key), None)
+
+    def show(
+        self,
+        snapshots: Sequence[Snapshot],
+        pending: Sequence[PendingSnapshot],
+        now: datetime,
+        activity: Mapping[str, Activity] | None = None,
+    ) -> None:
+        """Replace the rows, keeping the cursor on the same snapshot when it is still there."""
+        current = None
+        if self.row_count:
+            try:
+                current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+            except RowDoesNotExist:
+                current = None
+        self.snapshots = list(snapshots)
+        self.pending = list(pending)
+        self.activity = dict(activity or {})
+        self._now = now
+        self.clear()
+        for p in self.pending:
+            self.add_row(*self._pending_cells(p), key=PENDING_PREFIX + _pending_key(p))
+        for snap in self._sorted():
+            self.add_row(*self._cells(snap), key=snap.version_id)
+        if current is not None:
+            with contextlib.suppress(RowDoesNotExist):
+                self.move_cursor(row=self.get_row_index(current), animate=False)
+
+    def tick(self, now: datetime) -> None:
+        """Refresh the cells that change with time (ages, elapsed counters)."""
+        self._now = now
+        for p in self.pending:
+            key = PENDING_PREFIX + _pending_key(p)
+            self.update_cell(key, "age", Text(age_text(p.requested_at, now)))
+            self.update_cell(key, "state", self._pending_state(p))
+        for snap in self.snapshots:
+            self.update_cell(snap.version_id, "age", Text(age_text(snap.modified, now)))
+            if snap.version_id in self.activity:
+                self.update_cell(snap.version_id, "state", self._state(snap))
+
+    def action_cycle_sort(self) -> None:
+        """Sort by the next column (modified, size, origin, state)."""
+        index = (SORTS.index(self.sort_by) + 1) % len(SORTS)
+        self.sort_by = SORTS[index]
+        self.sort_reverse = self.sort_by in ("modified", "size")
+        self.show(self.snapshots, self.pending, self._now, self.activity)
+        self.notify(f"Sorted by {self.sort_by}", timeout=2)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """Clicking a header sorts by it; clicking it again reverses the order."""
+        key = str(event.column_key.value)
+        column = "modified" if key == "age" else key
+        if column not in SORTS:
+            return
+        if column == self.sort_by:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_by, self.sort_reverse = column, column in ("modified", "size")
+        self.show(self.snapshots, self.pending, self._now, self.activity)
+
+    def _sorted(self) -> list[Snapshot]:
+        def key(snap: Snapshot) -> tuple[object, ...]:
+            if self.sort_by == "size":
+                return (snap.size, snap.modified)
+            if self.sort_by == "origin":
+                return (snap.origin, snap.modified)
+            if self.sort_by == "state":
+                return (snap.version_id in self.activity, snap.modified)
+            return (snap.modified,)
+
+        return sorted(self.snapshots, key=key, reverse=self.sort_reverse)
+
+    def _cells(self, snap: Snapshot) -> tuple[Text, ...]:
+        return (
+            Text(local_time(snap.modified)),
+            Text(age_text(snap.modified, self._now)),
+            Text(size_text(snap.size), justify="right"),
+            Text(snap.origin if snap.origin != "unknown" else "—"),
+            self._state(snap),
+        )
+
+    def _state(self, snap: Snapshot) -> Text:
+        activity = self.activity.get(snap.version_id)
+        if activity is None:
+            return Text("ready", style="green")
+        text = activity.word
+        if activity.since is not None:
+            text += " " + elapsed_text(self._now - activity.since)
+        return Text(text, style="bold yellow")
+
+    def _pending_cells(self, pending: PendingSnapshot) -> tuple[Text, ...]:
+        return (
+            Text(local_time(pending.requested_at)),
+            Text(age_text(pending.requested_at, self._now)),
+            Text("—", justify="right"),
+            Text("manual"),
+            self._pending_state(pending),
+        )
+
+    def _pending_state(self, pending: PendingSnapshot) -> Text:
+        elapsed = pending.elapsed(self._now)
+        if elapsed.total_seconds() >= self.pending_timeout_seconds:
+            return Text(f"? not seen yet {elapsed_text(elapsed)}", style="bold red")
+        word = "requesting" if pending.reason == "requesting" else "pending"
+        return Text(f"⟳ {word} {elapsed_text(elapsed)}", style="bold yellow")
+
+
+def _pending_key(pending: PendingSnapshot) -> str:
+    return f"{pending.resource_id}@{pending.requested_at.isoformat()}"
