@@ -40,7 +40,10 @@ class Fault:
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._pattern = re.compile(self.path)
+        try:
+            self._pattern = re.compile(self.path)
+        except re.error as error:
+            raise ValueError(f"path is not a valid regex: {error}") from None
         if self.method is not None:
             self.method = self.method.upper()
         if self.status is not None and not 100 <= self.status <= 599:
@@ -96,19 +99,16 @@ class Fault:
             delay = 0.0
         if isinstance(delay, bool) or not isinstance(delay, int | float):
             raise ValueError("delay must be a number")
-        try:
-            return cls(
-                method=method,
-                path=path,
-                status=status,
-                code=code,
-                delay=float(delay),
-                drop_after_bytes=drop,
-                body=body,
-                times=times,
-            )
-        except re.error as error:
-            raise ValueError(f"path is not a valid regex: {error}") from None
+        return cls(
+            method=method,
+            path=path,
+            status=status,
+            code=code,
+            delay=float(delay),
+            drop_after_bytes=drop,
+            body=body,
+            times=times,
+        )
 
 
 def _optional(data: Mapping[str, Any], name: str, kind: type[_T]) -> _T | None:

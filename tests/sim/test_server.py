@@ -1,0 +1,125 @@
+"""End to end over a real loopback socket: SimServer, dropped connections, `sqtui sim`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sqtui.sim import Fault, SimConfig, SimServer
+from sqtui.sim.cli import main
+
+from .conftest import KEY
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SimServer]:
+    with SimServer(SimConfig(snapshot_mb=2, generation_seconds=0, restore_seconds=0)) as running:
+        yield running
+
+
+def test_urls_point_at_the_bound_port(server: SimServer) -> None:
+    assert server.root_url.startswith("http://127.0.0.1:") and server.port > 0
+    assert server.base_url == f"{server.root_url}/v2"
+
+
+def test_a_plain_http_client_reads_the_account(server: SimServer) -> None:
+    response = httpx.get(f"{server.base_url}/users/me", headers={"Authorization": KEY})
+    assert response.status_code == 200
+    assert response.json()["response"]["user"]["name"] == "Acme Ltd"
+    assert httpx.get(f"{server.base_url}/users/me").status_code == 401
+    assert httpx.get(f"{server.root_url}/__sim__/state").status_code == 200
+
+
+def test_a_dropped_download_resumes_to_the_same_bytes(server: SimServer, tmp_path: Path) -> None:
+    headers = {"Authorization": KEY}
+    with httpx.Client(base_url=server.base_url, headers=headers) as api:
+        app_id = api.get("/users/me").json()["response"]["applications"][0]["id"]
+        item = api.get(f"/apps/{app_id}/snapshots").json()["response"][0]
+    expected = httpx.get(item["url"]).content
+    server.sim.add_fault(Fault(path=r"^/snapshots/", drop_after_bytes=300_000, times=1))
+    target = tmp_path / "snapshot.zip.part"
+    with open(target, "wb") as out, httpx.Client() as storage:
+        with (
+            pytest.raises(httpx.RemoteProtocolError),
+            storage.stream("GET", item["url"]) as response,
+        ):
+            assert int(response.headers["content-length"]) == item["size"]
+            for chunk in response.iter_bytes():
+                out.write(chunk)
+        done = target.stat().st_size
+        assert 0 < done < item["size"]
+        resume = storage.get(item["url"], headers={"Range": f"bytes={done}-"})
+        assert resume.status_code == 206
+        out.write(resume.content)
+    data = target.read_bytes()
+    assert len(data) == item["size"]
+    assert hashlib.sha256(data).digest() == hashlib.sha256(expected).digest()
+    assert zipfile.ZipFile(target).testzip() is None
+    assert any(e.get("dropped") for e in server.sim.events)
+
+
+def test_a_dropped_api_answer_is_a_quiet_network_error(
+    server: SimServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    server.sim.add_fault(Fault(path="/v2/apps/status", drop_after_bytes=5, times=1))
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(f"{server.base_url}/apps/status", headers={"Authorization": KEY})
+    assert httpx.get(f"{server.base_url}/apps/status", headers={"Authorization": KEY}).is_success
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_cli_main_serves_until_interrupted() -> None:
+    script = (
+        "import sys; from sqtui.sim.cli import main; "
+        "sys.exit(main(['--port', '0', '--api-key', 'k-123', '--apps', '1', '--seed', '5']))"
+    )
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(3)]
+        base_url = lines[1].split()[-1]
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v2")
+        assert lines[2].split()[-1] == "k-123"
+        me = httpx.get(f"{base_url}/users/me", headers={"Authorization": "k-123"}, timeout=5)
+        assert len(me.json()["response"]["applications"]) == 1
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert "Traceback" not in stderr
+
+
+def test_cli_refuses_a_remote_host_without_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--host", "0.0.0.0", "--port", "0"])
+    assert exit_info.value.code == 2
+    assert "--allow-remote" in capsys.readouterr().err
+
+
+def test_cli_reports_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--plan", "gold"])
+    assert "unknown plan" in capsys.readouterr().err
+
+
+def test_cli_reports_a_port_in_use(capsys: pytest.CaptureFixture[str], server: SimServer) -> None:
+    assert main(["--port", str(server.port)]) == 1
+    assert "cannot listen" in capsys.readouterr().err
