@@ -135,7 +135,7 @@ def _human_size(size: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _write_chunk(file: BinaryIO, data: bytes) -> None:
+def _write_chunk(file: BinaryIO, data: bytes | memoryview) -> None:
     """Write one chunk (its own function so tests can fill the disk)."""
     file.write(data)
 
@@ -143,6 +143,16 @@ def _write_chunk(file: BinaryIO, data: bytes) -> None:
 def _remove(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)
+
+
+def _discard(part: Path, *, keep_bytes: bool) -> None:
+    """Remove ``part``, unless ``keep_bytes`` and it holds some (to resume later)."""
+    try:
+        if keep_bytes and part.stat().st_size > 0:
+            return
+    except OSError:
+        return
+    _remove(part)
 
 
 def _hash_prefix(path: Path, size: int) -> hashlib._Hash:
@@ -279,7 +289,7 @@ class _Sink:
         self.received = received
         self.digest = digest
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | memoryview) -> None:
         """Append a chunk and hash it in the same pass."""
         _write_chunk(self.file, chunk)
         self.digest.update(chunk)
@@ -422,8 +432,8 @@ class DownloadEngine:
         except OSError as error:
             raise self._disk_error(error, part) from None
         except DownloadError as error:
-            if error.reason not in ("network", "denied"):
-                _remove(part)
+            # Bytes are worth keeping to resume only when the transfer itself failed.
+            _discard(part, keep_bytes=error.reason in ("network", "denied"))
             raise
         # Reads the whole file (every member's CRC), so off the event loop.
         await asyncio.to_thread(self._verify, part, total)
@@ -574,15 +584,19 @@ class DownloadEngine:
                     sink.restart()
                     meter.restart()
                 self._check_length(response, sink.received, total)
-                async for chunk in response.aiter_bytes(self.chunk_size):
-                    if sink.received + len(chunk) > total:
+                # Pieces as they arrive (not re-chunked by httpx, whose buffer would be
+                # lost on a drop); big ones are split so progress stays fine-grained.
+                async for piece in response.aiter_bytes():
+                    if sink.received + len(piece) > total:
                         raise DownloadError(
                             "size_mismatch",
                             f"The snapshot host sent more than the {total} bytes the listing "
                             f"gives; it was discarded.",
                         )
-                    sink.write(chunk)
-                    meter.update(sink.received, resumes)
+                    view = memoryview(piece)
+                    for offset in range(0, len(view), self.chunk_size):
+                        sink.write(view[offset : offset + self.chunk_size])
+                        meter.update(sink.received, resumes)
         except ApiError as error:
             if error.is_network_error or error.is_server_error:
                 raise _Attempt(error.message or error.code, sink.received > start) from None

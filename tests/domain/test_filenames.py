@@ -41,7 +41,7 @@ def test_version_is_sanitised_too() -> None:
     ("raw", "expected"),
     [
         ("orders pg", "orders-pg"),
-        ("a/b\\c:d*e?f\"g<h>i|j", "a-b-c-d-e-f-g-h-i-j"),
+        ('a/b\\c:d*e?f"g<h>i|j', "a-b-c-d-e-f-g-h-i-j"),
         ("a  //  b", "a-b"),
         ("..hidden", "hidden"),
         ("--rm -rf", "rm-rf"),
