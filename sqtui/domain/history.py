@@ -1,0 +1,177 @@
+"""The local history of every create, download and restore: what an incident review needs.
+
+One JSON object per line, only ever appended. Signed URL signatures and the API key
+never reach the file, and a damaged line costs that line only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from sqtui.api.signed_url import redact_text
+
+Action = Literal["create", "download", "restore", "safety-snapshot"]
+Outcome = Literal["ok", "pending", "failed", "cancelled"]
+ACTIONS: tuple[str, ...] = get_args(Action)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+
+
+def mask_secret(secret: str) -> str:
+    """How a secret found in an entry is stored: only its last 4 characters."""
+    return "…" + secret[-4:] if len(secret) > 8 else "…"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One thing sqtui did to a resource's snapshots, and how it ended."""
+
+    time: datetime
+    action: Action
+    outcome: Outcome
+    profile: str
+    resource_id: str
+    resource_name: str
+    resource_kind: str
+    snapshot: str | None
+    snapshot_time: datetime | None
+    detail: str = ""
+    path: str | None = None
+    sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("time", "snapshot_time"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"HistoryEntry.{name} must be timezone-aware")
+        if self.action not in ACTIONS:
+            raise ValueError(f"unknown action {self.action!r}")
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as a JSON object; times in UTC, ISO 8601."""
+        data = asdict(self)
+        data["time"] = self.time.astimezone(UTC).isoformat()
+        if self.snapshot_time is not None:
+            data["snapshot_time"] = self.snapshot_time.astimezone(UTC).isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: object) -> HistoryEntry:
+        """Read an entry back; ``ValueError`` if it is not one (unknown keys are ignored)."""
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+
+        def text(key: str) -> str:
+            value = data.get(key)
+            if not isinstance(value, str):
+                raise ValueError(f"{key} is missing or not text")
+            return value
+
+        def optional(key: str) -> str | None:
+            return text(key) if data.get(key) is not None else None
+
+        def when(key: str) -> datetime:
+            value = datetime.fromisoformat(text(key))
+            if value.utcoffset() is None:
+                raise ValueError(f"{key} has no time zone")
+            return value.astimezone(UTC)
+
+        action, outcome = text("action"), text("outcome")
+        if action not in ACTIONS or outcome not in OUTCOMES:
+            raise ValueError("unknown action or outcome")
+        return cls(
+            time=when("time"),
+            action=action,  # type: ignore[arg-type]  # checked against ACTIONS just above
+            outcome=outcome,  # type: ignore[arg-type]  # checked against OUTCOMES just above
+            profile=text("profile"),
+            resource_id=text("resource_id"),
+            resource_name=text("resource_name"),
+            resource_kind=text("resource_kind"),
+            snapshot=optional("snapshot"),
+            snapshot_time=when("snapshot_time") if data.get("snapshot_time") is not None else None,
+            detail=optional("detail") or "",
+            path=optional("path"),
+            sha256=optional("sha256"),
+        )
+
+
+class History:
+    """The history file: append entries, read them back newest first."""
+
+    def __init__(self, path: Path, secrets: Sequence[str] = ()) -> None:
+        self.path = Path(path)
+        # Longest first, so a secret that contains another is masked whole.
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.skipped = 0
+
+    def _scrub(self, text: str) -> str:
+        text = redact_text(text)
+        for secret in self._secrets:
+            text = text.replace(secret, mask_secret(secret))
+        return text
+
+    def _scrubbed(self, entry: HistoryEntry) -> HistoryEntry:
+        def clean(value: str | None) -> str | None:
+            return None if value is None else self._scrub(value)
+
+        return replace(
+            entry,
+            profile=self._scrub(entry.profile),
+            resource_id=self._scrub(entry.resource_id),
+            resource_name=self._scrub(entry.resource_name),
+            resource_kind=self._scrub(entry.resource_kind),
+            snapshot=clean(entry.snapshot),
+            detail=self._scrub(entry.detail),
+            path=clean(entry.path),
+            sha256=clean(entry.sha256),
+        )
+
+    def append(self, entry: HistoryEntry) -> None:
+        """Add one line; creates the file (owner-only) and its folders if needed."""
+        line = json.dumps(self._scrubbed(entry).to_json(), ensure_ascii=False) + "\n"
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.path, flags, 0o600)
+        try:
+            if not _ends_with_newline(self.path):
+                # The previous writer died mid-line: do not glue this entry onto it.
+                line = "\n" + line
+            # One write call, so two sqtui processes appending do not interleave.
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
+
+    def read(self, limit: int | None = None) -> list[HistoryEntry]:
+        """Entries newest first (at most ``limit``); damaged lines are counted in ``skipped``."""
+        self.skipped = 0
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        entries: list[HistoryEntry] = []
+        for line in raw.split(b"\n"):
+            if not line.strip():
+                continue
+            try:
+                entries.append(HistoryEntry.from_json(json.loads(line.decode("utf-8"))))
+            except (ValueError, TypeError):
+                self.skipped += 1
+        # Newest first by time; among equal times, the later line first.
+        entries.reverse()
+        entries.sort(key=lambda e: e.time, reverse=True)
+        return entries if limit is None else entries[: max(0, limit)]
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as file:
+        if file.seek(0, os.SEEK_END) == 0:
+            return True
+        file.seek(-1, os.SEEK_END)
+        return file.read(1) == b"\n"
