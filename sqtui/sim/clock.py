@@ -13,7 +13,8 @@ class FakeClock:
 
     With ``auto_advance`` (the default) a sleep moves the clock forward by its duration
     at once. Without it, sleepers wait until ``advance`` moves the clock past their end,
-    which lets a test act while a request is held open.
+    which lets a test act while a request is held open. Manual mode is for in-process use
+    (``httpx.ASGITransport``): its sleeps belong to the test's event loop.
     """
 
     def __init__(self, start: float = DEFAULT_START, *, auto_advance: bool = True) -> None:
@@ -23,6 +24,7 @@ class FakeClock:
         self._changed: asyncio.Event | None = None
 
     def __call__(self) -> float:
+        """The current fake time, in Unix seconds."""
         return self.now
 
     @property

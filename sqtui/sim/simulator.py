@@ -163,6 +163,11 @@ class Simulator:
             raise ValueError("kind must be 'app' or 'database'")
         if db_type is not None and (kind != "database" or db_type not in DATABASE_TYPES):
             raise ValueError(f"db_type must be one of {', '.join(DATABASE_TYPES)} (databases)")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate cannot be sent back as UTF-8 JSON.
+            raise ValueError("name must be valid Unicode text") from None
         with self._lock:
             resource = self._add(kind, name, db_type, self.now())
             self._record({"type": "resource_added", "resource": resource.id})

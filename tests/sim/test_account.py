@@ -94,7 +94,9 @@ async def test_a_missing_or_wrong_key_gets_access_denied(
     }
 
 
-async def test_unknown_ids_and_routes_get_enveloped_404s(client: httpx.AsyncClient) -> None:
+async def test_unknown_ids_routes_and_methods_get_enveloped_errors(
+    client: httpx.AsyncClient,
+) -> None:
     apps, databases = await ids(client)
     unknown = "f" * 32
     cases = [
@@ -105,11 +107,12 @@ async def test_unknown_ids_and_routes_get_enveloped_404s(client: httpx.AsyncClie
         ("GET", f"/databases/{apps[0]}/snapshots", "DATABASE_NOT_FOUND"),
         ("GET", f"/apps/{databases[0]}/snapshots", "APP_NOT_FOUND"),
         ("GET", "/nothing/here", "NOT_FOUND"),
+        ("GET", f"/apps/{apps[0]}/snapshots/restore", "METHOD_NOT_ALLOWED"),
         ("GET", f"{ROOT}/elsewhere", "NOT_FOUND"),
     ]
     for method, path, code in cases:
         response = await client.request(method, path)
-        assert response.status_code == 404, path
+        assert response.status_code == (405 if code == "METHOD_NOT_ALLOWED" else 404), path
         body = response.json()
         assert body["status"] == "error" and body["code"] == code and body["message"]
         assert "response" not in body

@@ -102,6 +102,8 @@ async def test_a_database_can_be_added_with_an_engine(
     assert sim.add_resource("database", "plain") in sim.resources
     for bad in ({"kind": "vm", "name": "x"}, {"kind": "app", "name": ""}, {"kind": "app"}):
         assert (await client.post(f"{ROOT}/__sim__/resources", json=bad)).status_code == 400
+    surrogate = b'{"kind": "app", "name": "bad \\ud800"}'
+    assert (await client.post(f"{ROOT}/__sim__/resources", content=surrogate)).status_code == 400
     wrong_engine = {"kind": "database", "name": "x", "type": "oracle"}
     assert (await client.post(f"{ROOT}/__sim__/resources", json=wrong_engine)).status_code == 400
 

@@ -1,0 +1,71 @@
+"""The edge in front of the simulated API: injected faults and the request log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .envelope import CODE_KEY, envelope_error, phrase_code
+from .faults import Fault, SimulatedDrop
+from .simulator import Simulator
+
+
+class EdgeMiddleware:
+    """Applies faults to, and logs, every request outside ``/__sim__/``."""
+
+    def __init__(self, app: ASGIApp, sim: Simulator) -> None:
+        self.app = app
+        self.sim = sim
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Delay, replace or cut the answer as the first matching fault says; log it."""
+        if scope["type"] != "http" or scope["path"].startswith("/__sim__"):
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        fault = self.sim.take_fault(method, path)
+        seen: dict[str, Any] = {"status": 500, "sent": 0, "dropped": False}
+        limit = fault.drop_after_bytes if fault is not None else None
+
+        async def observed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+            elif message["type"] == "http.response.body" and limit is not None:
+                body: bytes = message.get("body", b"")
+                room = limit - seen["sent"]
+                if len(body) > room or (len(body) == room and message.get("more_body", False)):
+                    if room > 0:
+                        await send(
+                            {"type": "http.response.body", "body": body[:room], "more_body": True}
+                        )
+                    seen["dropped"] = True
+                    raise SimulatedDrop(f"connection dropped after {limit} bytes by a fault")
+                seen["sent"] += len(body)
+            await send(message)
+
+        try:
+            if fault is not None and fault.delay > 0:
+                await self.sim.config.sleep(self.sim.config.scaled(fault.delay))
+            if fault is not None and fault.replaces_answer:
+                scope[CODE_KEY] = fault.code
+                await _fault_response(scope, fault)(scope, receive, observed_send)
+            else:
+                await self.app(scope, receive, observed_send)
+        finally:
+            self.sim.record_request(
+                method, path, seen["status"], scope.get(CODE_KEY), seen["dropped"]
+            )
+
+
+def _fault_response(scope: Scope, fault: Fault) -> Response:
+    status = fault.status if fault.status is not None else (200 if fault.body is not None else 400)
+    if fault.body is not None:
+        text = fault.body.lstrip()
+        media = "text/html" if text.startswith("<") else "application/json"
+        if not text.startswith(("<", "{", "[")):
+            media = "text/plain"
+        return Response(fault.body, status, media_type=media)
+    code = fault.code if fault.code is not None else phrase_code(status)
+    return envelope_error(scope, status, code, f"Injected fault: {code}.")

@@ -1,0 +1,100 @@
+"""The snapshot download host: S3-style signed GETs of zip archives, with Range support."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from email.utils import formatdate
+from xml.sax.saxutils import escape
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Scope
+
+from .envelope import CODE_KEY
+from .simulator import Simulator, StorageError
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def _storage_error(
+    scope: Scope, error: StorageError, headers: dict[str, str] | None = None
+) -> Response:
+    scope[CODE_KEY] = error.code
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message></Error>"
+    )
+    return Response(body, error.status, headers=headers, media_type="application/xml")
+
+
+class SnapshotHost:
+    """Serves ``/snapshots/{scope}/{user}/{name}.zip`` for one simulator; ignores API keys."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    async def download(self, request: Request) -> Response:
+        """Check the signature and expiry, then stream the archive or the asked range."""
+        params = request.path_params
+        try:
+            archive = self.sim.open_download(
+                params["scope"], params["user"], params["name"], request.query_params
+            )
+        except StorageError as error:
+            return _storage_error(request.scope, error)
+        size = archive.size
+        headers = {
+            "Accept-Ranges": "bytes",
+            "ETag": f'"{archive.key.hex()[:32]}"',
+            "Last-Modified": formatdate(archive.modified, usegmt=True),
+            "x-amz-version-id": request.query_params.get("versionId", ""),
+        }
+        try:
+            wanted = _requested_range(request.headers.get("range"), size)
+        except _Unsatisfiable:
+            headers["Content-Range"] = f"bytes */{size}"
+            unsatisfiable = StorageError(
+                416, "InvalidRange", "The requested range is not satisfiable"
+            )
+            return _storage_error(request.scope, unsatisfiable, headers)
+        start, end = wanted if wanted is not None else (0, size)
+        status = 200 if wanted is None else 206
+        if wanted is not None:
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        headers["Content-Length"] = str(end - start)
+        if request.method == "HEAD":
+            return Response(b"", status, headers=headers, media_type="application/zip")
+        crc = await run_in_threadpool(archive.crc)
+
+        async def body() -> AsyncIterator[bytes]:
+            for chunk in archive.chunks(start, end, crc):
+                yield chunk
+
+        return StreamingResponse(body(), status, headers=headers, media_type="application/zip")
+
+
+class _Unsatisfiable(Exception):
+    """A Range header that no byte of the file can satisfy (416)."""
+
+
+def _requested_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``[start, end)`` asked by a single-range header; None to serve the whole file.
+
+    Malformed, multi-range and inverted ranges are ignored, as RFC 9110 allows.
+    """
+    match = _RANGE.fullmatch((header or "").strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.groups()
+    if first == "":
+        if int(last) == 0:
+            raise _Unsatisfiable
+        return max(0, size - int(last)), size
+    start = int(first)
+    if last != "" and int(last) < start:
+        return None
+    if start >= size:
+        raise _Unsatisfiable
+    return start, size if last == "" else min(size, int(last) + 1)
