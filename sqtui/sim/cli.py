@@ -12,6 +12,13 @@ from .config import SimConfig
 from .server import bind_socket, make_server, quiet_uvicorn_logging, url_host
 
 
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0-65535 (0: any free port)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     defaults = SimConfig()
     parser = argparse.ArgumentParser(
@@ -19,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve a simulated Square Cloud API (loopback only unless --allow-remote).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8787, help="port (0: any free port)")
+    parser.add_argument("--port", type=_port, default=8787, help="port (0: any free port)")
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow a --host that is not loopback"
     )

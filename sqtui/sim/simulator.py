@@ -592,23 +592,19 @@ class Simulator:
         heapq.heappush(self._due, (at, self._due_counter, subject, rid))
 
     def _flush(self, now: float) -> None:
+        # A subject's time only ever moves earlier, so a stale heap entry is later than it.
         while self._due and self._due[0][0] <= now:
             _, _, subject, rid = heapq.heappop(self._due)
             if subject.announced:
                 continue
+            subject.announced = True
             if isinstance(subject, ManualSnapshot):
-                if subject.ready_at > now:
-                    continue
-                subject.announced = True
-                event = {"time": subject.ready_at, "type": "snapshot_ready"}
-                event.update(resource=rid, version_id=subject.version_id)
+                at, change = subject.ready_at, "snapshot_ready"
             else:
-                if subject.ends_at > now:
-                    continue
-                subject.announced = True
-                event = {"time": subject.ends_at, "type": "restore_done"}
-                event.update(resource=rid, version_id=subject.version_id)
-            self._append(event)
+                at, change = subject.ends_at, "restore_done"
+            self._append(
+                {"time": at, "type": change, "resource": rid, "version_id": subject.version_id}
+            )
 
     def _record(self, event: dict[str, Any]) -> None:
         now = self.now()

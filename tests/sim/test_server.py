@@ -114,10 +114,22 @@ def test_cli_refuses_a_remote_host_without_the_flag(capsys: pytest.CaptureFixtur
     assert "--allow-remote" in capsys.readouterr().err
 
 
-def test_cli_reports_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["--plan", "gold"])
-    assert "unknown plan" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--plan", "gold"], "unknown plan"),
+        (["--speed", "0"], "speed must be positive"),
+        (["--port", "70000"], "0-65535"),
+        (["--snapshot-mb", "5000"], "snapshot_mb"),
+    ],
+)
+def test_cli_reports_bad_settings(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_cli_reports_a_port_in_use(capsys: pytest.CaptureFixture[str], server: SimServer) -> None:
