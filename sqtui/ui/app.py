@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from sqtui.api.client import SquareCloudClient
+from sqtui.api.errors import ApiError
 from sqtui.domain.cooldown import RESOURCE_SECONDS, USER_SECONDS, Cooldowns
 from sqtui.domain.pending import PendingTracker
 from sqtui.domain.session import Session
@@ -112,6 +113,22 @@ class SqtuiApp(App[None]):
                 pending_timeout_seconds=settings.pending_timeout_minutes * 60,
             )
         )
+
+    def key_refused(self, error: ApiError) -> None:
+        """The API refused the key in use: back to the login screen, saying why."""
+        session, self.session = self.session, None
+        if session is not None:
+            self.call_later(session.client.aclose)
+        self.switch_to_login(
+            f"The API refused the key {session.client.masked_key if session else ''} "
+            f"[{error.code}]. It may be revoked or expired: paste a new one."
+        )
+
+    def switch_to_login(self, reason: str) -> None:
+        """Replace the main screen by the login screen."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.ask_for_key(reason)
 
     async def on_unmount(self) -> None:
         if self.session is not None:

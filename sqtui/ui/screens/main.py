@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -103,6 +105,9 @@ class MainScreen(Screen[None]):
         try:
             overview = await self.session.load_overview()
         except ApiError as error:
+            if error.is_access_denied:
+                self._key_refused(error)
+                return
             self._report(error, "Refresh failed")
             if self.session.overview is not None:
                 status.stale = True
@@ -143,23 +148,30 @@ class MainScreen(Screen[None]):
         if self.current is not None and self.current.id == resource.id:
             self._show_table()
 
+    # The two redraws below also run from workers that finish while the app shuts
+    # down (a cancelled create is saved as lost), when the widgets may be gone.
+
     def _show_table(self) -> None:
         resource = self.current
         if resource is None:
             return
-        self.table.show(
-            self.session.listings.get(resource.id, []),
-            self.session.pending.for_resource(resource.id),
-            self._now(),
-        )
+        with contextlib.suppress(NoMatches):
+            self.table.show(
+                self.session.listings.get(resource.id, []),
+                self.session.pending.for_resource(resource.id),
+                self._now(),
+            )
 
     def _show_quota(self) -> None:
-        self.query_one(QuotaGauge).show(self.session.quota(), self._now())
+        with contextlib.suppress(NoMatches):
+            self.query_one(QuotaGauge).show(self.session.quota(), self._now())
 
     def _pending_changed(self) -> None:
-        if self.is_mounted:
-            self._show_table()
-            self._show_quota()
+        self._show_table()
+        self._show_quota()
+
+    def on_unmount(self) -> None:
+        self.session.pending.on_change = None
 
     @on(ResourceHighlighted)
     def _resource_highlighted(self, event: ResourceHighlighted) -> None:
@@ -354,6 +366,13 @@ class MainScreen(Screen[None]):
             for p in self.session.pending.items
             if p.reason == "requesting"
         ]
+
+    def _key_refused(self, error: ApiError) -> None:
+        from sqtui.ui.app import SqtuiApp
+
+        app = self.app
+        if isinstance(app, SqtuiApp):
+            app.key_refused(error)
 
     def _report(self, error: ApiError, what: str) -> None:
         log.warning("%s: %r", what, error)

@@ -1,0 +1,82 @@
+"""Signing in: a key checked with the API, stored in the keyring or kept for the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backends.fail import Keyring as FailKeyring
+
+from sqtui.ui.screens.login import LoginScreen
+from sqtui.ui.screens.main import MainScreen
+from tests.ui.conftest import MemoryKeyring, wait_for
+
+SIZE = (100, 30)
+GOOD = "sim-key-0000000000000000"
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def text_of(screen: LoginScreen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+async def test_wrong_key_is_refused_then_a_good_one_is_stored(
+    make_harness: Any, memory_keyring: MemoryKeyring
+) -> None:
+    h = make_harness(key=None)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
+        login = h.app.screen
+        assert isinstance(login, LoginScreen)
+        await wait_for(pilot, lambda: login.keyring_ok)
+        await pilot.press(*"wrong-key-1234", "enter")
+        await wait_for(pilot, lambda: "refused" in text_of(login, "#error"))
+        error = text_of(login, "#error")
+        assert "ACCESS_DENIED" in error
+        assert "…1234" in error and "wrong-key" not in error
+        login.query_one("#key").value = GOOD  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+    assert memory_keyring.secrets == {("sqtui", "default"): GOOD}
+
+
+async def test_without_a_keyring_the_key_is_used_for_this_session_only(
+    make_harness: Any, no_keyring: None
+) -> None:
+    h = make_harness(key=None)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
+        login = h.app.screen
+        assert isinstance(login, LoginScreen)
+        await wait_for(pilot, lambda: "keyring" in text_of(login, "#keyring-note").lower())
+        note = text_of(login, "#keyring-note")
+        assert "SSH" in note
+        assert "Use for this session only" in str(login.query_one("#sign-in").label)  # type: ignore[attr-defined]
+        assert login.query_one("#remember").disabled
+        login.query_one("#key").value = GOOD  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+    # Nothing anywhere on disk holds the key.
+    for path in h.home.rglob("*"):
+        if path.is_file():
+            assert GOOD not in path.read_text(errors="replace")
+
+
+async def test_a_revoked_key_sends_the_user_back_to_login(make_harness: Any) -> None:
+    h = make_harness(key="revoked-key-9999")
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
+        login = h.app.screen
+        assert isinstance(login, LoginScreen)
+        reason = text_of(login, "#reason")
+        assert "ACCESS_DENIED" in reason and "…9999" in reason
+        assert "revoked-key" not in reason

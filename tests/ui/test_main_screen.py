@@ -1,0 +1,251 @@
+"""The main screen driven with the keyboard against the in-process simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqtui.sim import Fault, SimConfig
+from sqtui.ui.screens.main import MainScreen
+from sqtui.ui.widgets.quota_gauge import QuotaGauge
+from sqtui.ui.widgets.sidebar import Sidebar
+from sqtui.ui.widgets.snapshot_table import SnapshotTable
+from sqtui.ui.widgets.status_bar import StatusBar
+from tests.ui.conftest import Harness, notifications, wait_for
+
+SIZE = (100, 30)
+
+
+def loaded(h: Harness) -> Callable[[], bool]:
+    def check() -> bool:
+        screen = h.app.screen
+        return isinstance(screen, MainScreen) and screen.table.row_count > 0
+
+    return check
+
+
+def main_of(h: Harness) -> MainScreen:
+    screen = h.app.screen
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+def sidebar_lines(h: Harness) -> list[str]:
+    option_list = main_of(h).sidebar.option_list
+    return [str(option_list.get_option_at_index(i).prompt) for i in range(option_list.option_count)]
+
+
+async def test_loads_account_sidebar_and_newest_first_table(make_harness: Any) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        status = str(main.query_one(StatusBar).render())
+        assert "Acme Ltd (standard-4)" in status
+        assert "API online" in status
+        lines = sidebar_lines(h)
+        assert lines[0] == "APPLICATIONS"
+        assert "DATABASES" in lines
+        assert any("api-gateway" in line for line in lines)
+        assert any("orders-pg" in line for line in lines)
+        table = main.query_one(SnapshotTable)
+        assert table.row_count == 30
+        times = [s.modified for s in table.snapshots]
+        assert table._sorted() == sorted(table.snapshots, key=lambda s: s.modified, reverse=True)
+        assert max(times) == table._sorted()[0].modified
+
+
+async def test_table_follows_the_selection_with_j_and_k(make_harness: Any) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        first = main.current
+        assert first is not None and first.name == "api-gateway"
+        await pilot.press("j")
+        await wait_for(pilot, lambda: main.current is not None and main.current.name == "worker")
+        await wait_for(
+            pilot,
+            lambda: (
+                bool(main.table.snapshots)
+                and main.table.snapshots[0].resource_id == main.current.id
+            ),  # type: ignore[union-attr]
+        )
+        await pilot.press("k")
+        await wait_for(pilot, lambda: main.current is not None and main.current.id == first.id)
+
+
+async def test_fuzzy_filter_then_enter_opens_the_match(make_harness: Any) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        await pilot.press("slash")
+        await pilot.press(*"cchrds")  # fuzzy for cache-redis
+        lines = [line for line in sidebar_lines(h) if line not in ("APPLICATIONS", "DATABASES")]
+        assert [line for line in lines if "(none)" not in line] == ["● cache-redis"]
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: main.current is not None and main.current.name == "cache-redis"
+        )
+        assert h.app.focused is main.table
+        # escape from the filter clears it and shows everything again
+        await pilot.press("slash", "escape")
+        assert any("api-gateway" in line for line in sidebar_lines(h))
+
+
+async def test_create_goes_pending_then_ready(make_harness: Any) -> None:
+    # Speed 100: held for 0.9 s, answered 202, listed after 1.5 s.
+    h = make_harness(sim=SimConfig(seed=3, speed=100, generation_seconds=150, snapshot_mb=0.05))
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: bool(main.table.pending))
+        state = str(main.table.get_row_at(0)[4])
+        assert "requesting" in state or "pending" in state
+        await wait_for(pilot, lambda: main.table.pending[0].reason == "processing")
+        assert "pending" in str(main.table.get_row_at(0)[4])
+        await wait_for(pilot, lambda: not main.table.pending and main.table.row_count == 31)
+        assert any("is ready" in n for n in notifications(h.app))
+        newest = main.table._sorted()[0]
+        assert newest.origin == "manual"
+        assert len(h.requests("POST", "/snapshots")) == 1
+
+
+async def test_cooldown_is_shown_and_nothing_is_sent(make_harness: Any) -> None:
+    h = make_harness(time_scale=1.0)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: len(h.requests("POST", "/snapshots")) == 1)
+        await pilot.press("n")
+        await pilot.pause()
+        assert any("KEEP_CALM" in n and "wait" in n for n in notifications(h.app))
+        assert len(h.requests("POST", "/snapshots")) == 1
+
+
+async def test_quota_gauge_shows_the_plans_allowance(make_harness: Any) -> None:
+    h = make_harness(sim=SimConfig(seed=3, speed=1000, plan="hobby-2", snapshot_mb=0.05))
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        gauge = main_of(h).query_one(QuotaGauge)
+        assert "0 / 16" in str(gauge.render())
+
+
+async def test_read_only_refuses_create_without_a_request(make_harness: Any) -> None:
+    h = make_harness(read_only=True)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        assert "READ-ONLY" in str(main_of(h).query_one(StatusBar).render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert any("Read-only" in n for n in notifications(h.app))
+        assert h.requests("POST", "/snapshots") == []
+
+
+async def test_hostile_names_are_shown_literally(make_harness: Any) -> None:
+    h = make_harness()
+    hostile = "[bold red]pwn[/] \x1b[31mred[link=x]"
+    h.sim.add_resource("app", hostile)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        assert any("[bold red]pwn[/] \\x1b[31mred[link=x]" in line for line in sidebar_lines(h))
+        main = main_of(h)
+        main.jump_to(next(r.id for r in main.sidebar.resources if r.name == hostile))
+        await wait_for(pilot, lambda: main.current is not None and main.current.name == hostile)
+        title = str(main.query_one("#title").render())
+        assert "[bold red]pwn[/]" in title and "\x1b" not in title
+
+
+async def test_server_error_and_non_json_on_refresh_keep_the_app_up(make_harness: Any) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        h.sim.add_fault(Fault(method="GET", path=r"/v2/users/me$", status=500, code="BOOM"))
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: any("HTTP 500" in n for n in notifications(h.app)))
+        await wait_for(pilot, lambda: "STALE" in str(main.query_one(StatusBar).render()))
+        assert len(h.requests("GET", "/users/me")) >= 3  # first load + a retried refresh
+        h.sim.clear_faults()
+        h.sim.add_fault(
+            Fault(
+                method="GET", path=r"/v2/users/me$", status=502, body="<html>502 Bad Gateway</html>"
+            )
+        )
+        await pilot.press("ctrl+r")
+        await wait_for(
+            pilot,
+            lambda: any(
+                "Invalid response from server (HTTP 502)" in n for n in notifications(h.app)
+            ),
+        )
+        assert main.table.row_count == 30  # what was shown is still there
+        h.sim.clear_faults()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: "STALE" not in str(main.query_one(StatusBar).render()))
+
+
+async def test_pending_snapshots_survive_a_restart(make_harness: Any, tmp_path: Any) -> None:
+    # A slow simulator: the snapshot is still generating when the first app quits.
+    config = SimConfig(seed=3, speed=100, generation_seconds=400, snapshot_mb=0.05)
+    h = make_harness(sim=config)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        await pilot.press("n")
+        await wait_for(
+            pilot, lambda: any(p.reason == "processing" for p in main_of(h).table.pending), 10
+        )
+    assert "processing" in (tmp_path / "state" / "pending.json").read_text()
+    # Same simulator, new app: the pending row is back and turns ready on its own.
+    again = make_harness(sim=config, home=tmp_path)
+    again.sim = h.sim
+    again.app.transport_factory = h.app.transport_factory
+    async with again.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(again))
+        main = main_of(again)
+        assert main.table.pending
+        await wait_for(pilot, lambda: not main.table.pending, 20)
+        assert any("is ready" in n for n in notifications(again.app))
+    assert len(h.requests("POST", "/snapshots")) == 1
+
+
+async def test_quit_asks_while_a_create_is_in_flight(make_harness: Any) -> None:
+    config = SimConfig(seed=3, speed=2, generation_seconds=400, snapshot_mb=0.05)
+    h = make_harness(sim=config)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: bool(main_of(h).busy()))
+        await pilot.press("q")
+        await pilot.pause()
+        assert type(h.app.screen).__name__ == "ConfirmScreen"
+        await pilot.press("n")  # stay
+        await pilot.pause()
+        assert isinstance(h.app.screen, MainScreen)
+        assert h.app.is_running
+
+
+async def test_help_lists_every_key(make_harness: Any) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(h.app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(h.app.screen, MainScreen)
+
+
+async def test_tab_moves_focus_between_sidebar_and_table(make_harness: Any) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        assert h.app.focused is main.query_one(Sidebar).option_list
+        await pilot.press("tab")
+        assert h.app.focused is main.table
+        await pilot.press("tab")
+        assert h.app.focused is main.query_one(Sidebar).option_list
