@@ -132,6 +132,7 @@ async def test_a_large_account_starts_and_lists_fast_in_little_memory() -> None:
         started = time.perf_counter()
         app = create_app(config)
         built = time.perf_counter() - started
+        account_bytes, _ = tracemalloc.get_traced_memory()
         async with make_client(app) as client:
             me = (await client.get("/users/me")).json()["response"]
             assert len(me["applications"]) == 300 and len(me["databases"]) == 100
@@ -147,8 +148,9 @@ async def test_a_large_account_starts_and_lists_fast_in_little_memory() -> None:
         tracemalloc.stop()
     assert len(listing.json()["response"]) == 30
     assert len(everything.json()["response"]) == 9000
-    assert built < 0.5 and one < 0.1 and whole < 3.0
-    assert peak < 60 * 2**20
+    # Generous bounds (tracemalloc slows everything): this guards against O(snapshots) state.
+    assert built < 1.0 and one < 0.5 and whole < 6.0
+    assert account_bytes < 2 * 2**20 and peak < 60 * 2**20
     state = app.state.sim.state()
     assert sum(r["snapshots"]["automatic"] for r in state["resources"]) == 12_000
 
