@@ -9,6 +9,7 @@ name, without ever replacing a file that is already there.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import errno
 import hashlib
@@ -282,25 +283,70 @@ class _Attempt(Exception):
 
 
 class _Sink:
-    """The ``.part`` being written, the bytes in it and their running SHA-256."""
+    """The ``.part`` being written, the bytes given to it and their running SHA-256.
 
-    def __init__(self, file: BinaryIO, received: int, digest: hashlib._Hash) -> None:
+    Writing and hashing run in one worker thread, a batch (~``batch_bytes``) at a time,
+    while the event loop reads the next batch from the network: both halves of the work
+    get a core. At most two batches are held, so memory stays flat.
+    """
+
+    def __init__(
+        self, file: BinaryIO, received: int, digest: hashlib._Hash, batch_bytes: int
+    ) -> None:
         self.file = file
         self.received = received
         self.digest = digest
+        self.batch_bytes = batch_bytes
+        self._batch: list[bytes | memoryview] = []
+        self._batch_size = 0
+        self._in_flight: concurrent.futures.Future[None] | None = None
+        self._worker = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="sqtui-download"
+        )
 
-    def write(self, chunk: bytes | memoryview) -> None:
-        """Append a chunk and hash it in the same pass."""
-        _write_chunk(self.file, chunk)
-        self.digest.update(chunk)
+    async def write(self, chunk: bytes | memoryview) -> None:
+        """Take a chunk; it is written and hashed in order, soon after."""
+        self._batch.append(chunk)
+        self._batch_size += len(chunk)
         self.received += len(chunk)
+        if self._batch_size >= self.batch_bytes:
+            await self._settle()
+            self._submit()
 
-    def restart(self) -> None:
+    async def flush(self) -> None:
+        """Everything taken is in the file and the digest; raises the writer's error."""
+        self._submit()
+        await self._settle()
+
+    async def restart(self) -> None:
         """Throw the bytes away and start from zero."""
+        await self.flush()
         self.file.seek(0)
         self.file.truncate()
         self.received = 0
         self.digest = hashlib.sha256()
+
+    def close(self) -> None:
+        """Write what was taken and stop the worker; blocks for at most one batch."""
+        with contextlib.suppress(Exception):
+            self._submit()
+        self._worker.shutdown(wait=True)
+
+    def _submit(self) -> None:
+        if not self._batch:
+            return
+        batch, self._batch, self._batch_size = self._batch, [], 0
+        self._in_flight = self._worker.submit(self._write_batch, batch, self.digest)
+
+    async def _settle(self) -> None:
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            await asyncio.wrap_future(in_flight)
+
+    def _write_batch(self, batch: list[bytes | memoryview], digest: hashlib._Hash) -> None:
+        for chunk in batch:
+            _write_chunk(self.file, chunk)
+            digest.update(chunk)
 
 
 @dataclass
@@ -418,7 +464,7 @@ class DownloadEngine:
                 file.truncate(have)
                 file.seek(have)
                 digest = await asyncio.to_thread(_hash_prefix, part, have)
-                sink = _Sink(file, have, digest)
+                sink = _Sink(file, have, digest, self.chunk_size)
                 log.info(
                     "download %s (%d bytes) to %s, from byte %d",
                     snapshot.redacted_url,
@@ -426,7 +472,12 @@ class DownloadEngine:
                     final.name,
                     have,
                 )
-                resumes = await self._transfer(snapshot, sink, meter, refresh)
+                try:
+                    resumes = await self._transfer(snapshot, sink, meter, refresh)
+                    await sink.flush()
+                finally:
+                    # Whatever happened, the worker is done with the file before it closes.
+                    sink.close()
                 meter.update(sink.received, resumes, final=True)
                 await asyncio.to_thread(_sync, file, self.fsync)
         except OSError as error:
@@ -581,7 +632,7 @@ class DownloadEngine:
                 if start > 0 and response.status_code != 206:
                     # The host ignored the Range: the body is the whole file again.
                     log.info("range not honoured; starting %s over", snapshot.redacted_url)
-                    sink.restart()
+                    await sink.restart()
                     meter.restart()
                 self._check_length(response, sink.received, total)
                 # Pieces as they arrive (not re-chunked by httpx, whose buffer would be
@@ -595,7 +646,7 @@ class DownloadEngine:
                         )
                     view = memoryview(piece)
                     for offset in range(0, len(view), self.chunk_size):
-                        sink.write(view[offset : offset + self.chunk_size])
+                        await sink.write(view[offset : offset + self.chunk_size])
                         meter.update(sink.received, resumes)
         except ApiError as error:
             if error.is_network_error or error.is_server_error:

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 
 from .account import Kind, iso
 from .config import SimConfig
@@ -21,6 +21,11 @@ from .edge import EdgeMiddleware
 from .envelope import envelope_error, phrase_code, success
 from .simulator import ApiError, Simulator
 from .snapshot_host import SnapshotHost
+
+
+def _router(*routes: Route) -> Router:
+    # A redirect would quietly fix a client's wrong URL; a 404 envelope shows it.
+    return Router(list(routes), redirect_slashes=False)
 
 
 def _root_url(request: Request) -> str:
@@ -128,7 +133,7 @@ def create_app(config: SimConfig | None = None) -> Starlette:
         routes=[
             Mount(
                 "/v2",
-                routes=[
+                app=_router(
                     Route("/users/me", api.me),
                     Route("/users/snapshots", api.account_snapshots),
                     Route("/apps/status", api.app_status),
@@ -146,21 +151,22 @@ def create_app(config: SimConfig | None = None) -> Starlette:
                         api.database_restore,
                         methods=["POST"],
                     ),
-                ],
+                ),
             ),
             Route("/snapshots/{scope}/{user}/{name}.zip", host.download),
             Mount(
                 "/__sim__",
-                routes=[
+                app=_router(
                     Route("/events", control.events),
                     Route("/state", control.state),
                     Route("/faults", control.faults, methods=["GET", "POST", "DELETE"]),
                     Route("/resources", control.resources, methods=["POST"]),
-                ],
+                ),
             ),
         ],
         middleware=[Middleware(EdgeMiddleware, sim=sim)],
         exception_handlers={ApiError: api_error, HTTPException: http_error},
     )
+    app.router.redirect_slashes = False
     app.state.sim = sim
     return app

@@ -41,6 +41,7 @@ class SqtuiApp(App[None]):
     TITLE = "sqtui"
     CSS_PATH = [styles_dir() / "app.tcss"]
     COMMANDS = App.COMMANDS | {ResourceCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     BINDINGS = [
         Binding("q", "request_quit", "Quit"),
         Binding("question_mark", "help", "Help"),

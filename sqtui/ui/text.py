@@ -27,9 +27,9 @@ def size_text(size: int) -> str:
     return humanize.naturalsize(size, binary=True, format="%.1f")
 
 
-def local_time(when: datetime) -> str:
-    """An absolute local timestamp for tables: ``2026-11-22 14:03``."""
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+def local_time(when: datetime, *, compact: bool = False) -> str:
+    """An absolute local timestamp: ``2026-11-22 14:03`` (``11-22 14:03`` when compact)."""
+    return when.astimezone().strftime("%m-%d %H:%M" if compact else "%Y-%m-%d %H:%M")
 
 
 def age_text(when: datetime, now: datetime) -> str:

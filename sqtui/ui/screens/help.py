@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS: tuple[tuple[str, str, str], ...] = (
-    ("Anywhere", "q", "quit (asks first while a create, download or restore runs)"),
+    ("Anywhere", "q", "quit (asks first while a create is waiting for its answer)"),
     ("Anywhere", "?", "this help"),
     ("Anywhere", "ctrl+p", "command palette: jump to any app or database, run any action"),
     ("Anywhere", "ctrl+r", "refresh the account and the listing"),
@@ -23,10 +23,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Snapshots", "j / k, ↑ / ↓", "move"),
     ("Snapshots", "s", "sort by the next column (or click a header)"),
     ("Snapshots", "n", "new snapshot of the selected resource"),
-    ("Snapshots", "d", "download the selected snapshot"),
-    ("Snapshots", "r", "restore the selected snapshot (asks, then you type the name)"),
     ("Snapshots", "y", "copy its signed download URL (OSC 52, works over SSH)"),
-    ("Snapshots", "h", "history of creates, downloads and restores"),
 )
 
 

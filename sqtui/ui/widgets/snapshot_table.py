@@ -19,6 +19,8 @@ from sqtui.ui.text import age_text, elapsed_text, local_time, size_text
 COLUMNS = ("Modified", "Age", "Size", "Origin", "State")
 SORTS = ("modified", "size", "origin", "state")
 PENDING_PREFIX = "pending:"
+COMPACT_BELOW = 64
+ORIGIN_WORDS = {"automatic": "auto", "manual": "manual", "unknown": "—"}
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,18 @@ class SnapshotTable(DataTable[Text]):
         self.sort_reverse = True
         self.pending_timeout_seconds = 15 * 60.0
         self._now = datetime.now().astimezone()
+        self.compact = False
 
     def on_mount(self) -> None:
         for label in COLUMNS:
             self.add_column(label, key=label.lower())
+
+    def on_resize(self) -> None:
+        # Narrow terminals (80 columns) drop the year: retention is 30 days anyway.
+        compact = self.size.width < COMPACT_BELOW
+        if compact != self.compact:
+            self.compact = compact
+            self.show(self.snapshots, self.pending, self._now, self.activity)
 
     @property
     def selected(self) -> Snapshot | None:
@@ -136,10 +146,10 @@ class SnapshotTable(DataTable[Text]):
 
     def _cells(self, snap: Snapshot) -> tuple[Text, ...]:
         return (
-            Text(local_time(snap.modified)),
+            Text(local_time(snap.modified, compact=self.compact)),
             Text(age_text(snap.modified, self._now)),
             Text(size_text(snap.size), justify="right"),
-            Text(snap.origin if snap.origin != "unknown" else "—"),
+            Text(ORIGIN_WORDS[snap.origin]),
             self._state(snap),
         )
 
@@ -154,7 +164,7 @@ class SnapshotTable(DataTable[Text]):
 
     def _pending_cells(self, pending: PendingSnapshot) -> tuple[Text, ...]:
         return (
-            Text(local_time(pending.requested_at)),
+            Text(local_time(pending.requested_at, compact=self.compact)),
             Text(age_text(pending.requested_at, self._now)),
             Text("—", justify="right"),
             Text("manual"),

@@ -1,0 +1,46 @@
+"""SVG snapshots of the key screens at fixed sizes, with a fixed clock and seed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from sqtui.sim import FakeClock, SimConfig
+from sqtui.ui.screens.main import MainScreen
+from tests.ui.conftest import wait_for
+
+
+def harness(make_harness: Any) -> Any:
+    return make_harness(
+        sim=SimConfig(seed=7, speed=1000, apps=5, databases=3, snapshot_mb=24),
+        fixed_clock=FakeClock(),
+    )
+
+
+async def _loaded(pilot: Pilot[Any]) -> None:
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, MainScreen)
+            and pilot.app.screen.table.row_count > 0
+            and "/ 32" in str(pilot.app.screen.query_one("#quota").render())
+        ),
+    )
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+def test_main_screen(snap_compare: Any, make_harness: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(harness(make_harness).app, terminal_size=size, run_before=_loaded)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+def test_help_screen(snap_compare: Any, make_harness: Any, size: tuple[int, int]) -> None:
+    async def open_help(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(harness(make_harness).app, terminal_size=size, run_before=open_help)
