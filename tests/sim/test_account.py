@@ -107,6 +107,7 @@ async def test_unknown_ids_routes_and_methods_get_enveloped_errors(
         ("GET", f"/databases/{apps[0]}/snapshots", "DATABASE_NOT_FOUND"),
         ("GET", f"/apps/{databases[0]}/snapshots", "APP_NOT_FOUND"),
         ("GET", "/nothing/here", "NOT_FOUND"),
+        ("GET", "/users/me/", "NOT_FOUND"),
         ("GET", f"/apps/{apps[0]}/snapshots/restore", "METHOD_NOT_ALLOWED"),
         ("GET", f"{ROOT}/elsewhere", "NOT_FOUND"),
     ]
