@@ -233,7 +233,8 @@ read_only = false
 # Textual theme name, for example "textual-dark" or "nord".
 # theme = "textual-dark"
 
-# Stop watching a pending snapshot after this many minutes.
+# A pending snapshot not listed after this many minutes is marked "not seen yet"
+# (it is still watched, and never sent again).
 pending_timeout_minutes = 15
 
 # One table per profile (`sqtui --profile NAME`); its settings override the ones above.
