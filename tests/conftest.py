@@ -4,9 +4,60 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+
+import keyring
+import keyring.backend
+import keyring.errors
+import pytest
+from keyring.backends import fail
 
 os.environ["TZ"] = "UTC"
 time.tzset()
 # Tests never touch the real home: anything that asks for the default locations
 # gets a throwaway folder.
 os.environ.setdefault("SQTUI_HOME", os.path.join(os.path.dirname(__file__), ".sqtui-home"))
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that keeps passwords in a dict, for tests only."""
+
+    priority = 1
+    # Not viable for discovery: keyring registers every subclass, and an in-memory
+    # backend must never be picked as the process's real keyring.
+    viable = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.store[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError("not found") from None
+
+
+@pytest.fixture
+def restore_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring(restore_keyring: None) -> MemoryKeyring:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
+
+
+@pytest.fixture
+def no_keyring(restore_keyring: None) -> None:
+    keyring.set_keyring(fail.Keyring())

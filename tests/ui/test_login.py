@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import keyring
-import pytest
-from keyring.backends.fail import Keyring as FailKeyring
 
 from sqtui.ui.screens.login import LoginScreen
 from sqtui.ui.screens.main import MainScreen
-from tests.ui.conftest import MemoryKeyring, wait_for
+from tests.conftest import MemoryKeyring
+from tests.ui.conftest import wait_for
 
 SIZE = (100, 30)
 GOOD = "sim-key-0000000000000000"
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(FailKeyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def text_of(screen: LoginScreen, selector: str) -> str:
@@ -46,7 +34,7 @@ async def test_wrong_key_is_refused_then_a_good_one_is_stored(
         login.query_one("#key").value = GOOD  # type: ignore[attr-defined]
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
-    assert memory_keyring.secrets == {("sqtui", "default"): GOOD}
+    assert memory_keyring.store == {("sqtui", "default"): GOOD}
 
 
 async def test_without_a_keyring_the_key_is_used_for_this_session_only(
