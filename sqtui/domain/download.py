@@ -50,6 +50,7 @@ Clock = Callable[[], float]
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress callbacks a second
 SPEED_WINDOW = 3.0  # seconds of history behind the speed shown
+SYNC_EVERY = 32 << 20  # bytes written between background flushes to disk
 _HASH_BLOCK = 1 << 20
 _NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
@@ -168,6 +169,11 @@ def _hash_prefix(path: Path, size: int) -> hashlib._Hash:
             digest.update(block)
             left -= len(block)
     return digest
+
+
+def _datasync(fd: int) -> None:
+    # fdatasync skips metadata the final fsync writes anyway; macOS only has fsync.
+    getattr(os, "fdatasync", os.fsync)(fd)
 
 
 def _sync(file: BinaryIO, fsync: bool) -> None:
@@ -291,18 +297,31 @@ class _Sink:
     """
 
     def __init__(
-        self, file: BinaryIO, received: int, digest: hashlib._Hash, batch_bytes: int
+        self,
+        file: BinaryIO,
+        received: int,
+        digest: hashlib._Hash,
+        batch_bytes: int,
+        sync_every: int | None = None,
     ) -> None:
         self.file = file
         self.received = received
         self.digest = digest
         self.batch_bytes = batch_bytes
+        self.sync_every = sync_every
         self._batch: list[bytes | memoryview] = []
         self._batch_size = 0
         self._in_flight: concurrent.futures.Future[None] | None = None
         self._worker = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="sqtui-download"
         )
+        # Flushing to disk as the download goes, on a thread of its own, so the
+        # final fsync has little left to do instead of all of it at the end.
+        self._syncer = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="sqtui-download-sync"
+        )
+        self._sync: concurrent.futures.Future[None] | None = None
+        self._unsynced = 0
 
     async def write(self, chunk: bytes | memoryview) -> None:
         """Take a chunk; it is written and hashed in order, soon after."""
@@ -331,6 +350,13 @@ class _Sink:
         with contextlib.suppress(Exception):
             self._submit()
         self._worker.shutdown(wait=True)
+        self._syncer.shutdown(wait=True)
+
+    async def settle_syncs(self) -> None:
+        """Wait for the background flush to disk; raises its error (EIO, ENOSPC)."""
+        if self._sync is not None:
+            sync, self._sync = self._sync, None
+            await asyncio.wrap_future(sync)
 
     def _submit(self) -> None:
         if not self._batch:
@@ -347,6 +373,15 @@ class _Sink:
         for chunk in batch:
             _write_chunk(self.file, chunk)
             digest.update(chunk)
+            self._unsynced += len(chunk)
+        if self.sync_every is not None and self._unsynced >= self.sync_every:
+            if self._sync is not None:
+                if not self._sync.done():
+                    return  # the previous flush still runs; the next batch will ask again
+                self._sync.result()  # an error writing back must not go unnoticed
+            self.file.flush()
+            self._unsynced = 0
+            self._sync = self._syncer.submit(_datasync, self.file.fileno())
 
 
 @dataclass
@@ -464,7 +499,8 @@ class DownloadEngine:
                 file.truncate(have)
                 file.seek(have)
                 digest = await asyncio.to_thread(_hash_prefix, part, have)
-                sink = _Sink(file, have, digest, self.chunk_size)
+                sync_every = SYNC_EVERY if self.fsync else None
+                sink = _Sink(file, have, digest, self.chunk_size, sync_every)
                 log.info(
                     "download %s (%d bytes) to %s, from byte %d",
                     snapshot.redacted_url,
@@ -475,6 +511,7 @@ class DownloadEngine:
                 try:
                     resumes = await self._transfer(snapshot, sink, meter, refresh)
                     await sink.flush()
+                    await sink.settle_syncs()
                 finally:
                     # Whatever happened, the worker is done with the file before it closes.
                     sink.close()

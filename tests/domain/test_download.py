@@ -374,6 +374,46 @@ async def test_other_write_errors_are_disk_errors(
     assert no_trace(tmp_path / "a.zip")
 
 
+async def test_flushing_to_disk_as_it_goes_gives_the_same_file(
+    app: Starlette,
+    client: SquareCloudClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    snapshot = await newest_snapshot(client)
+    expected = await served_bytes(app, snapshot)
+    syncs: list[int] = []
+    real_datasync = download_module._datasync
+
+    def counting_datasync(fd: int) -> None:
+        syncs.append(fd)
+        real_datasync(fd)
+
+    monkeypatch.setattr(download_module, "SYNC_EVERY", 100_000)
+    monkeypatch.setattr(download_module, "_datasync", counting_datasync)
+    result = await engine(client, fsync=True, chunk_size=32 << 10).download(
+        snapshot, tmp_path / "a.zip"
+    )
+    assert result.sha256 == hashlib.sha256(expected).hexdigest()
+    assert syncs
+
+
+async def test_an_error_flushing_to_disk_is_a_disk_error(
+    client: SquareCloudClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot = await newest_snapshot(client)
+
+    def failing_datasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(download_module, "SYNC_EVERY", 100_000)
+    monkeypatch.setattr(download_module, "_datasync", failing_datasync)
+    with pytest.raises(DownloadError) as caught:
+        await engine(client, fsync=True, chunk_size=32 << 10).download(snapshot, tmp_path / "a.zip")
+    assert caught.value.reason == "disk"
+    assert no_trace(tmp_path / "a.zip")
+
+
 # -- the host refuses or lies -------------------------------------------------------------
 
 
