@@ -15,6 +15,7 @@ from textual.binding import Binding
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ApiError
 from sqtui.domain.cooldown import RESOURCE_SECONDS, USER_SECONDS, Cooldowns
+from sqtui.domain.history import History
 from sqtui.domain.pending import PendingTracker
 from sqtui.domain.session import Session
 from sqtui.settings import RunSettings
@@ -109,6 +110,8 @@ class SqtuiApp(App[None]):
         self.push_screen(
             MainScreen(
                 self.session,
+                history=History(settings.locations.history_file, secrets=[key.key]),
+                download_dir=settings.download_dir or settings.locations.downloads_dir,
                 demo=settings.demo,
                 poll_scale=1 / scale,
                 pending_timeout_seconds=settings.pending_timeout_minutes * 60,

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("New snapshot of the selected resource", "new_snapshot", "n"),
+    ("Download the selected snapshot", "download", "d"),
+    ("Restore the selected snapshot", "restore", "r"),
     ("Copy the selected snapshot's download URL", "copy_url", "y"),
+    ("History of creates, downloads and restores", "history", "h"),
     ("Refresh", "refresh", "ctrl+r"),
     ("Filter the sidebar", "filter", "/"),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,3 +45,36 @@ def test_help_screen(snap_compare: Any, make_harness: Any, size: tuple[int, int]
         await pilot.pause()
 
     assert snap_compare(harness(make_harness).app, terminal_size=size, run_before=open_help)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+def test_download_dialog(
+    snap_compare: Any, make_harness: Any, size: tuple[int, int], tmp_path: Any
+) -> None:
+    h = harness(make_harness)
+
+    async def open_dialog(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        # A fixed folder that exists on every machine, so the picture is stable; the
+        # free-space figure is replaced because it differs from disk to disk.
+        screen.download_dir = Path("/nonexistent-sqtui/backups")
+        await pilot.press("tab", "d")
+        await pilot.pause()
+        pilot.app.screen.query_one("#space").update("Free space: 42.0 GiB")  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(h.app, terminal_size=size, run_before=open_dialog)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
+def test_restore_dialog(snap_compare: Any, make_harness: Any, size: tuple[int, int]) -> None:
+    async def open_dialog(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+        await pilot.press("tab", "r")
+        await pilot.pause()
+        await pilot.press(*"api-gate")
+        await pilot.pause()
+
+    assert snap_compare(harness(make_harness).app, terminal_size=size, run_before=open_dialog)

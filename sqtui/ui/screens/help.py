@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS: tuple[tuple[str, str, str], ...] = (
-    ("Anywhere", "q", "quit (asks first while a create is waiting for its answer)"),
+    ("Anywhere", "q", "quit (asks first while a create, download or restore runs)"),
     ("Anywhere", "?", "this help"),
     ("Anywhere", "ctrl+p", "command palette: jump to any app or database, run any action"),
     ("Anywhere", "ctrl+r", "refresh the account and the listing"),
@@ -23,7 +23,12 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Snapshots", "j / k, ↑ / ↓", "move"),
     ("Snapshots", "s", "sort by the next column (or click a header)"),
     ("Snapshots", "n", "new snapshot of the selected resource"),
+    ("Snapshots", "d", "download the selected snapshot (a dialog shows where, size, free space)"),
+    ("Snapshots", "r", "restore the selected snapshot (safety snapshot, then type the name)"),
     ("Snapshots", "y", "copy its signed download URL (OSC 52, works over SSH)"),
+    ("Anywhere", "h", "history of creates, downloads and restores"),
+    ("Downloads", "x", "cancel the selected download (tab to the panel first)"),
+    ("Downloads", "c", "clear finished downloads from the panel"),
 )
 
 

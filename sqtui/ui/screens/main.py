@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -18,13 +19,19 @@ from textual.widgets import Footer, Static
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
+from sqtui.domain.download import DownloadEngine, DownloadError, Progress
+from sqtui.domain.history import Action, History, HistoryEntry, Outcome
 from sqtui.domain.pending import PendingSnapshot
 from sqtui.domain.session import Created, CreateRefused, Session
 from sqtui.ui.messages import ResourceHighlighted, ResourceOpened
-from sqtui.ui.text import in_text, printable, size_text
+from sqtui.ui.screens.download_dialog import DownloadChoice, DownloadDialog
+from sqtui.ui.screens.history import HistoryScreen
+from sqtui.ui.screens.restore_dialog import RestoreChoice, RestoreDialog
+from sqtui.ui.text import in_text, local_time, printable, size_text
+from sqtui.ui.widgets.downloads_panel import DownloadsPanel, Transfer
 from sqtui.ui.widgets.quota_gauge import QuotaGauge
 from sqtui.ui.widgets.sidebar import Sidebar
-from sqtui.ui.widgets.snapshot_table import SnapshotTable
+from sqtui.ui.widgets.snapshot_table import Activity, SnapshotTable
 from sqtui.ui.widgets.status_bar import StatusBar
 
 log = logging.getLogger("sqtui.ui")
@@ -37,21 +44,31 @@ class MainScreen(Screen[None]):
 
     BINDINGS = [
         Binding("n", "new_snapshot", "New"),
-        Binding("y", "copy_url", "Copy URL"),
+        Binding("d", "download", "Download"),
+        Binding("r", "restore", "Restore"),
+        Binding("y", "copy_url", "URL"),
+        Binding("h", "history", "History"),
         Binding("slash", "filter", "Filter"),
-        Binding("ctrl+r", "refresh", "Refresh"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False),
     ]
 
     def __init__(
         self,
         session: Session,
         *,
+        history: History | None = None,
+        download_dir: Path | None = None,
         demo: bool = False,
         poll_scale: float = 1.0,
         pending_timeout_seconds: float = 15 * 60.0,
     ) -> None:
         super().__init__()
         self.session = session
+        self.history = history
+        self.download_dir = download_dir or Path.cwd()
+        self.engine = DownloadEngine(session.client)
+        self.activity: dict[str, Activity] = {}
+        self.restoring: dict[str, str] = {}
         self.demo = demo
         self.poll_scale = poll_scale
         self.pending_timeout_seconds = pending_timeout_seconds
@@ -68,8 +85,9 @@ class MainScreen(Screen[None]):
             with Vertical(id="main"):
                 yield Static("", id="title", markup=False)
                 yield SnapshotTable(id="snapshots")
+                yield DownloadsPanel(id="downloads")
                 yield QuotaGauge(id="quota")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> SnapshotTable:
@@ -121,7 +139,7 @@ class MainScreen(Screen[None]):
         status.refreshed_at = overview.refreshed_at
         status.stale = False
         status.redraw(self._now())
-        self.sidebar.show(overview.account.resources, overview.statuses)
+        self.sidebar.show(overview.account.resources, overview.statuses, self.restoring)
         self._show_quota()
         self._watch_saved_pending()
         if self.current is not None:
@@ -139,6 +157,7 @@ class MainScreen(Screen[None]):
 
     def _apply_listing(self, resource: Resource, listing: list[Snapshot]) -> None:
         for snap in self.session.resolve_pending(resource, listing):
+            self._record("create", "ok", resource, snap, detail="listed after pending")
             self.notify(
                 f"Snapshot of {printable(resource.name)} is ready ({size_text(snap.size)}).",
                 title="Snapshot ready",
@@ -160,6 +179,7 @@ class MainScreen(Screen[None]):
                 self.session.listings.get(resource.id, []),
                 self.session.pending.for_resource(resource.id),
                 self._now(),
+                self.activity,
             )
 
     def _show_quota(self) -> None:
@@ -240,9 +260,11 @@ class MainScreen(Screen[None]):
             self.notify(refused.sentence, title="Not sent", severity="warning", markup=False)
             return
         except ApiError as error:
+            self._record("create", "failed", resource, detail=error.human())
             self._report(error, f"Snapshot of {name}")
             self._show_quota()
             return
+        self._record_created("create", created)
         self._created(created)
 
     def _created(self, created: Created) -> None:
@@ -341,6 +363,276 @@ class MainScreen(Screen[None]):
             markup=False,
         )
 
+    # -- downloading -----------------------------------------------------------------
+
+    @property
+    def downloads(self) -> DownloadsPanel:
+        """The downloads panel."""
+        return self.query_one(DownloadsPanel)
+
+    def _picked(self, verb: str) -> tuple[Resource, Snapshot] | None:
+        resource, snap = self.current, self.table.selected
+        if resource is None or snap is None:
+            self.notify(
+                f"Select a listed snapshot to {verb} (a pending one is not listed yet).",
+                severity="warning",
+            )
+            return None
+        return resource, snap
+
+    def action_download(self) -> None:
+        """``d``: download the selected snapshot (a dialog confirms where)."""
+        picked = self._picked("download")
+        if picked is None:
+            return
+        resource, snap = picked
+
+        def chosen(choice: DownloadChoice | None) -> None:
+            if choice is not None:
+                self._start_download(resource, snap, choice.path)
+
+        self.app.push_screen(DownloadDialog(resource, snap, self.download_dir, self._now()), chosen)
+
+    def _start_download(self, resource: Resource, snap: Snapshot, path: Path) -> None:
+        self.download_dir = path.parent
+        transfer = Transfer(
+            key=f"{snap.version_id}:{path}",
+            label=f"{resource.name} {local_time(snap.modified)}",
+            path=path,
+            total=snap.size,
+        )
+        if transfer.key in self.downloads.transfers:
+            if self.downloads.transfers[transfer.key].running:
+                self.notify("That download is already running.", severity="warning")
+                return
+            self.downloads.action_clear_finished()
+        self.downloads.add(transfer)
+        self.download(resource, snap, transfer)
+
+    @work(group="download")
+    async def download(self, resource: Resource, snap: Snapshot, transfer: Transfer) -> None:
+        """Run one transfer in the background; the panel and the row show its progress."""
+        name = printable(resource.name)
+
+        def progressed(progress: Progress) -> None:
+            transfer.progress = progress
+            self.downloads.update(transfer)
+            self._set_activity(snap, Activity(f"↓ {progress.fraction * 100:.0f}%"))
+
+        async def refresh() -> Snapshot:
+            listing = await self.session.list_snapshots(resource)
+            fresh = next((s for s in listing if s.version_id == snap.version_id), None)
+            if fresh is None:
+                raise DownloadError("not_found")
+            return fresh
+
+        self._set_activity(snap, Activity("↓ 0%"))
+        try:
+            result = await self.engine.download(
+                snap, transfer.path, on_progress=progressed, refresh=refresh, cancel=transfer.cancel
+            )
+        except DownloadError as error:
+            cancelled = error.reason == "cancelled"
+            transfer.state = "cancelled" if cancelled else "failed"
+            transfer.detail = "" if cancelled else error.reason.replace("_", " ")
+            self._record(
+                "download",
+                "cancelled" if cancelled else "failed",
+                resource,
+                snap,
+                detail=error.human(),
+                path=str(transfer.path),
+            )
+            self.notify(
+                error.human(),
+                title=f"Download of {name} {'cancelled' if cancelled else 'failed'}",
+                severity="information" if cancelled else "error",
+                markup=False,
+                timeout=8,
+            )
+        else:
+            transfer.state = "done"
+            transfer.detail = f"{result.path} · sha256 {result.sha256[:12]}…"
+            self._record(
+                "download", "ok", resource, snap, path=str(result.path), sha256=result.sha256
+            )
+            self.notify(
+                f"Saved {result.path} ({size_text(result.size)}, zip verified).\n"
+                f"SHA-256 {result.sha256}",
+                title=f"Downloaded {name}",
+                markup=False,
+                timeout=10,
+            )
+        finally:
+            self._set_activity(snap, None)
+            with contextlib.suppress(NoMatches):
+                self.downloads.update(transfer)
+
+    def _set_activity(self, snap: Snapshot, activity: Activity | None) -> None:
+        if activity is None:
+            self.activity.pop(snap.version_id, None)
+        else:
+            self.activity[snap.version_id] = activity
+        with contextlib.suppress(NoMatches):
+            self.table.set_activity(snap.version_id, activity)
+
+    # -- restoring -------------------------------------------------------------------
+
+    def action_restore(self) -> None:
+        """``r``: restore the selected snapshot, after the dialog and the typed name."""
+        if self.session.read_only:
+            self.notify(
+                "Read-only mode: restoring snapshots is turned off (--read-only).",
+                title="Not restored",
+                severity="warning",
+            )
+            return
+        picked = self._picked("restore")
+        if picked is None:
+            return
+        resource, snap = picked
+        if resource.id in self.restoring:
+            self.notify(
+                f"A restore of {printable(resource.name)} is already running.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        blocked = ""
+        try:
+            self.session.check_create(resource)
+        except CreateRefused as refused:
+            blocked = refused.sentence.removeprefix("Not sent: ")
+
+        def chosen(choice: RestoreChoice | None) -> None:
+            if choice is not None:
+                self.restore(resource, snap, choice.safety_snapshot)
+
+        self.app.push_screen(
+            RestoreDialog(resource, snap, self._now(), safety_blocked=blocked), chosen
+        )
+
+    @work(group="restore")
+    async def restore(self, resource: Resource, snap: Snapshot, safety_snapshot: bool) -> None:
+        """Optionally take a safety snapshot, then restore; the row shows *restoring*."""
+        name = printable(resource.name)
+        self.restoring[resource.id] = "restoring"
+        self.sidebar.set_busy(self.restoring)
+        try:
+            if safety_snapshot and not await self._safety_snapshot(resource, snap):
+                return
+            self._set_activity(snap, Activity("⟲ restoring", since=self._now()))
+            try:
+                await self.session.restore(resource, snap)
+            except CreateRefused as refused:
+                self.notify(refused.sentence, severity="warning", markup=False)
+                return
+            except ApiError as error:
+                self._record("restore", "failed", resource, snap, detail=error.human())
+                self._report(error, f"Restore of {name}")
+                return
+            self._record("restore", "ok", resource, snap)
+            self.notify(
+                f"{name} was restored to the snapshot of {local_time(snap.modified)}. "
+                "It is restarting.",
+                title="Restore done",
+                markup=False,
+                timeout=10,
+            )
+        finally:
+            self.restoring.pop(resource.id, None)
+            self._set_activity(snap, None)
+            with contextlib.suppress(NoMatches):
+                self.sidebar.set_busy(self.restoring)
+            self.load_listing(resource)
+
+    async def _safety_snapshot(self, resource: Resource, snap: Snapshot) -> bool:
+        """Take the safety snapshot; True once it is ready or listed as pending."""
+        name = printable(resource.name)
+        self._set_activity(snap, Activity("⟳ safety first", since=self._now()))
+        try:
+            created = await self.session.create(resource)
+        except (CreateRefused, ApiError) as error:
+            sentence = error.sentence if isinstance(error, CreateRefused) else error.human()
+            self._record("safety-snapshot", "failed", resource, detail=sentence)
+            self.notify(
+                f"The safety snapshot of {name} failed: {sentence} The restore was NOT started.",
+                title="Restore not started",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+            return False
+        self._record_created("safety-snapshot", created)
+        if created.pending is not None:
+            self._watch(created.pending)
+        self.notify(
+            f"Safety snapshot of {name} "
+            f"{'is generating' if created.pending else 'is ready'}; restoring now.",
+            markup=False,
+        )
+        return True
+
+    # -- history ---------------------------------------------------------------------
+
+    def action_history(self) -> None:
+        """``h``: what sqtui did (creates, downloads, restores), newest first."""
+        if self.history is None:
+            self.notify("No history file in this mode.", severity="warning")
+            return
+        self.app.push_screen(HistoryScreen(self.history))
+
+    def _record_created(self, action: Action, created: Created) -> None:
+        version = created.ready.version_id if created.ready else None
+        self._record(
+            action,
+            "pending" if created.pending else "ok",
+            created.resource,
+            version=version,
+            detail=(
+                f"generating ({created.pending.reason}); watching the listing"
+                if created.pending
+                else ""
+            ),
+        )
+
+    def _record(
+        self,
+        action: Action,
+        outcome: Outcome,
+        resource: Resource,
+        snap: Snapshot | None = None,
+        *,
+        version: str | None = None,
+        detail: str = "",
+        path: str | None = None,
+        sha256: str | None = None,
+    ) -> None:
+        if self.history is None:
+            return
+        entry = HistoryEntry(
+            time=self._now(),
+            action=action,
+            outcome=outcome,
+            profile=self.session.profile,
+            resource_id=resource.id,
+            resource_name=resource.name,
+            resource_kind=resource.kind.value,
+            snapshot=snap.version_id if snap else version,
+            snapshot_time=snap.modified if snap else None,
+            detail=detail,
+            path=path,
+            sha256=sha256,
+        )
+        try:
+            self.history.append(entry)
+        except OSError as error:
+            self.notify(
+                f"The history could not be written: {error.strerror or error}.",
+                severity="warning",
+                markup=False,
+            )
+
     def action_filter(self) -> None:
         """``/``: type to filter the sidebar."""
         self.sidebar.focus_filter()
@@ -360,12 +652,18 @@ class MainScreen(Screen[None]):
         self.notify("Refreshing…", timeout=1.5)
 
     def busy(self) -> list[str]:
-        """What would be lost by quitting now (running creates)."""
-        return [
+        """What would be cut off by quitting now: creates, downloads, restores."""
+        work = [
             f"creating a snapshot of {printable(p.resource_name)}"
             for p in self.session.pending.items
             if p.reason == "requesting"
         ]
+        work += [f"downloading {printable(t.label)}" for t in self.downloads.running]
+        account = self.session.account
+        for resource_id in self.restoring:
+            found = account.find(resource_id) if account else None
+            work.append(f"restoring {printable(found.name) if found else resource_id}")
+        return work
 
     def _key_refused(self, error: ApiError) -> None:
         from sqtui.ui.app import SqtuiApp

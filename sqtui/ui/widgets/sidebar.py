@@ -26,7 +26,7 @@ class ResourceList(OptionList):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "select", "Open", show=True),
+        Binding("enter", "select", "Open", show=False),
     ]
 
 
@@ -119,6 +119,16 @@ class Sidebar(Vertical):
 
     def _label(self, resource: Resource) -> Text:
         status = self.statuses.get(resource.id)
+        activity = self.busy.get(resource.id)
+        if activity:
+            # Replaces the running dot; the word follows the name when it fits.
+            name = printable(resource.name)
+            label = Text.assemble(Text("⟲ ", style="bold yellow"), Text(name))
+            if len(name) + len(activity) + 5 <= self.size.width:
+                label.append(f" {activity}", style="bold yellow")
+            label.no_wrap = True
+            label.overflow = "ellipsis"
+            return label
         if status is None:
             dot = Text("· ", style="dim")
         elif status.running:
@@ -126,9 +136,6 @@ class Sidebar(Vertical):
         else:
             dot = Text("○ ", style="dim")
         label = Text.assemble(dot, Text(printable(resource.name)))
-        activity = self.busy.get(resource.id)
-        if activity:
-            label.append(f"  {activity}", style="bold yellow")
         label.no_wrap = True
         label.overflow = "ellipsis"
         return label

@@ -10,7 +10,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from sqtui.api.models import Snapshot
 from sqtui.domain.pending import PendingSnapshot
@@ -112,6 +112,17 @@ class SnapshotTable(DataTable[Text]):
             if snap.version_id in self.activity:
                 self.update_cell(snap.version_id, "state", self._state(snap))
 
+    def set_activity(self, version_id: str, activity: Activity | None) -> None:
+        """Show (or clear) what runs on one snapshot, redrawing only its state cell."""
+        if activity is None:
+            self.activity.pop(version_id, None)
+        else:
+            self.activity[version_id] = activity
+        snap = next((s for s in self.snapshots if s.version_id == version_id), None)
+        if snap is not None:
+            with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
+                self.update_cell(version_id, "state", self._state(snap))
+
     def action_cycle_sort(self) -> None:
         """Sort by the next column (modified, size, origin, state)."""
         index = (SORTS.index(self.sort_by) + 1) % len(SORTS)
@@ -158,7 +169,7 @@ class SnapshotTable(DataTable[Text]):
         if activity is None:
             return Text("ready", style="green")
         text = activity.word
-        if activity.since is not None:
+        if activity.since is not None and not self.compact:
             text += " " + elapsed_text(self._now - activity.since)
         return Text(text, style="bold yellow")
 
@@ -174,8 +185,13 @@ class SnapshotTable(DataTable[Text]):
     def _pending_state(self, pending: PendingSnapshot) -> Text:
         elapsed = pending.elapsed(self._now)
         if elapsed.total_seconds() >= self.pending_timeout_seconds:
+            if self.compact:
+                return Text("? not seen yet", style="bold red")
             return Text(f"? not seen yet {elapsed_text(elapsed)}", style="bold red")
         word = "requesting" if pending.reason == "requesting" else "pending"
+        if self.compact:
+            # The Age column already counts up from the request.
+            return Text(f"⟳ {word}", style="bold yellow")
         return Text(f"⟳ {word} {elapsed_text(elapsed)}", style="bold yellow")
 
 

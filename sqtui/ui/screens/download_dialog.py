@@ -1,0 +1,125 @@
+"""The download dialog: where the file goes, its name, its size and the free space."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from sqtui.api.models import Resource, Snapshot
+from sqtui.domain.download import free_space, part_path
+from sqtui.domain.filenames import snapshot_filename
+from sqtui.ui.text import age_text, local_time, printable, size_text
+
+
+@dataclass(frozen=True)
+class DownloadChoice:
+    """What the user confirmed: the final path of the file."""
+
+    path: Path
+
+
+class DownloadDialog(ModalScreen[DownloadChoice | None]):
+    """Confirm a download; ``enter`` starts it, ``escape`` cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, resource: Resource, snapshot: Snapshot, directory: Path, now: datetime
+    ) -> None:
+        super().__init__()
+        self.resource = resource
+        self.snapshot = snapshot
+        self.directory = directory
+        self.now = now
+        self.filename = snapshot_filename(resource.name, snapshot)
+
+    def compose(self) -> ComposeResult:
+        snap = self.snapshot
+        facts = Table.grid(padding=(0, 2))
+        facts.add_column(style="dim", no_wrap=True)
+        facts.add_column()
+        facts.add_row(
+            "Resource", Text(f"{printable(self.resource.name)} ({self.resource.kind.label})")
+        )
+        facts.add_row(
+            "Snapshot",
+            Text(
+                f"{local_time(snap.modified)} ({age_text(snap.modified, self.now)} ago)"
+                f" · {snap.origin} · version {printable(snap.short_version)}"
+            ),
+        )
+        facts.add_row("Size", Text(size_text(snap.size)))
+        facts.add_row("File name", Text(self.filename))
+        with Vertical(classes="dialog", id="download"):
+            yield Static(Text("Download snapshot", style="bold"), classes="title")
+            yield Static(facts)
+            yield Static(Text("Save in", style="dim"), classes="label")
+            yield Input(str(self.directory), id="directory", compact=True)
+            yield Static("", id="space")
+            with Horizontal(classes="buttons"):
+                yield Button("Download", variant="primary", id="start")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#directory", Input).focus()
+        self._check()
+
+    @property
+    def target(self) -> Path:
+        """The final path for the directory typed so far."""
+        typed = self.query_one("#directory", Input).value.strip() or "."
+        return Path(typed).expanduser() / self.filename
+
+    def _check(self) -> bool:
+        """Say whether the download can start there, and why not; returns the verdict."""
+        target = self.target
+        space = self.query_one("#space", Static)
+        start = self.query_one("#start", Button)
+        problem = ""
+        try:
+            free = free_space(target.parent)
+        except OSError as error:
+            free, problem = 0, f"That folder cannot be used: {error.strerror or error}."
+        if not problem and target.parent.exists() and not target.parent.is_dir():
+            problem = "That path is a file, not a folder."
+        if not problem and target.exists():
+            problem = "A file with this name is already there; it will not be overwritten."
+        partial = part_path(target)
+        have = partial.stat().st_size if partial.exists() else 0
+        needed = max(0, self.snapshot.size - have)
+        if not problem and free < needed:
+            problem = f"Not enough space: {size_text(free)} free, {size_text(needed)} needed."
+        line = Text(f"Free space: {size_text(free)}", style="dim")
+        if have:
+            line.append(f" · resumes a partial download ({size_text(have)})", style="dim")
+        if problem:
+            line = Text(problem)
+        space.update(line)
+        space.set_class(bool(problem), "error")
+        start.disabled = bool(problem)
+        return not problem
+
+    @on(Input.Changed, "#directory")
+    def _directory_changed(self) -> None:
+        self._check()
+
+    @on(Input.Submitted, "#directory")
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        if self._check():
+            self.dismiss(DownloadChoice(self.target))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close without downloading."""
+        self.dismiss(None)
