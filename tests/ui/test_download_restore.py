@@ -10,8 +10,8 @@ from typing import Any
 from sqtui.sim import Fault, SimConfig
 from sqtui.ui.screens.download_dialog import DownloadDialog
 from sqtui.ui.screens.history import HistoryScreen
-from sqtui.ui.screens.restore_dialog import RestoreDialog
 from sqtui.ui.screens.main import MainScreen
+from sqtui.ui.screens.restore_dialog import RestoreDialog
 from tests.ui.conftest import Harness, notifications, wait_for
 from tests.ui.test_main_screen import loaded, main_of
 
