@@ -1,0 +1,215 @@
+"""``Session`` against the simulator: quota, cooldowns, pending creates, rate limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from sqtui.api.client import SquareCloudClient
+from sqtui.api.models import Resource
+from sqtui.domain.session import CreateRefused, Session
+from sqtui.sim import Fault
+
+from .conftest import APP, Harness, MakeSim
+
+
+def session_of(
+    h: Harness, client: SquareCloudClient | None = None, *, read_only: bool = False
+) -> Session:
+    """A session on the harness's fake clock."""
+    return Session(client or h.client(), read_only=read_only, now=h.now, monotonic=h.clock)
+
+
+def posts_to(h: Harness, resource: Resource) -> int:
+    return len(h.requests_seen("POST", f"/v2/{resource.kind.route}/{resource.id}/snapshots"))
+
+
+async def test_the_overview_sets_the_quota_from_the_plan(make_sim: MakeSim) -> None:
+    for plan, allowance in (("free", 4), ("standard-4", 32)):
+        h = make_sim(plan=plan)
+        session = session_of(h)
+        overview = await session.load_overview()
+        assert overview.account.user.plan.name == plan
+        assert overview.service is not None and overview.service.status == "online"
+        apps = overview.account.applications
+        assert [overview.statuses[a.id].running for a in apps] == [True, True, False]
+        quota = session.quota()
+        assert (quota.allowance, quota.used, quota.remaining) == (allowance, 0, allowance)
+
+
+async def test_the_overview_counts_manual_snapshots_of_the_last_day(make_sim: MakeSim) -> None:
+    h = make_sim(plan="free", generation_seconds=0)
+    other = h.client()
+    account = await other.me()
+    for resource in account.resources[:2]:
+        await other.create_snapshot(resource.kind, resource.id)
+        h.clock.advance(6)
+    session = session_of(h)
+    await session.load_overview()
+    quota = session.quota()
+    assert (quota.used, quota.remaining) == (2, 2) and not quota.exhausted
+    assert quota.next_slot_at is not None and quota.next_slot_at > h.now()
+
+
+async def test_a_second_create_within_the_cooldown_is_not_sent(h: Harness) -> None:
+    session = session_of(h)
+    app = (await session.load_overview()).account.applications[0]
+    created = await session.create(app)
+    assert created.ready is not None and created.pending is None
+    assert session.quota().used == 1
+    h.clock.advance(30)
+    with pytest.raises(CreateRefused) as refused:
+        await session.create(app)
+    assert refused.value.reason == "cooldown"
+    assert refused.value.cooldown is not None and refused.value.cooldown.scope == "resource"
+    assert "KEEP_CALM" in refused.value.sentence
+    assert posts_to(h, app) == 1
+    # Listed at last, the snapshot and the request count once.
+    assert (await session.list_snapshots(app))[0].origin == "manual"
+    assert session.quota().used == 1
+
+
+async def test_read_only_refuses_create_and_restore_without_a_request(h: Harness) -> None:
+    writer = session_of(h)
+    account = (await writer.load_overview()).account
+    app = account.applications[0]
+    snapshot = (await writer.list_snapshots(app))[0]
+    session = session_of(h, read_only=True)
+    before = len(h.sim.events)
+    with pytest.raises(CreateRefused) as refused:
+        await session.create(app)
+    assert refused.value.reason == "read_only"
+    with pytest.raises(CreateRefused) as refused:
+        await session.restore(app, snapshot)
+    assert refused.value.reason == "read_only"
+    assert len(h.sim.events) == before
+    assert session.pending.items == []
+
+
+async def test_a_202_create_stays_pending_until_the_listing_shows_it(make_sim: MakeSim) -> None:
+    h = make_sim(generation_seconds=150)
+    session = session_of(h)
+    app = (await session.load_overview()).account.applications[0]
+    await session.list_snapshots(app)
+    created = await session.create(app)
+    assert created.ready is None and created.pending is not None
+    assert created.pending.reason == "processing"
+    assert [p.reason for p in session.pending.for_resource(app.id)] == ["processing"]
+
+    listing = await session.list_snapshots(app)
+    assert session.resolve_pending(app, listing) == []
+    assert len(session.pending.for_resource(app.id)) == 1
+
+    h.clock.advance(60)
+    listing = await session.list_snapshots(app)
+    found = session.resolve_pending(app, listing)
+    made = [e["version_id"] for e in h.sim.events if e.get("type") == "snapshot_created"]
+    assert [s.version_id for s in found] == made and found[0].origin == "manual"
+    assert session.pending.items == []
+    assert posts_to(h, app) == 1
+    assert session.quota().used == 1  # the request and its listed snapshot count once
+
+
+async def test_a_lost_create_is_watched_and_counted(h: Harness) -> None:
+    session = session_of(h)
+    app = (await session.load_overview()).account.applications[0]
+    await session.list_snapshots(app)
+    h.sim.add_fault(Fault(method="POST", path=r"/snapshots$", drop_after_bytes=0, times=1))
+    created = await session.create(app)
+    assert created.pending is not None and created.pending.reason == "lost"
+    assert session.quota().used == 1
+    assert session.cooldown(app) is not None
+    found = session.resolve_pending(app, await session.list_snapshots(app))
+    assert len(found) == 1 and session.pending.items == []
+    assert posts_to(h, app) == 1
+
+
+async def test_the_servers_daily_limit_beats_the_local_count(make_sim: MakeSim) -> None:
+    h = make_sim(plan="free", generation_seconds=0)
+    session = session_of(h)
+    resources = (await session.load_overview()).account.resources
+    assert session.quota().used == 0
+    # Another device uses up the day's four snapshots.
+    other = h.client()
+    for resource in resources[:4]:
+        await other.create_snapshot(resource.kind, resource.id)
+        h.clock.advance(6)
+    error = await h.fails(session.create(resources[4]))
+    assert error.is_daily_quota
+    quota = session.quota()
+    assert quota.exhausted and quota.used == 0 and quota.remaining == 0
+    assert session.pending.items == []
+    # The next attempt, on a resource without a cooldown, is refused before any request.
+    h.clock.advance(6)
+    with pytest.raises(CreateRefused) as refused:
+        await session.create(resources[3])
+    assert refused.value.reason == "quota"
+    assert refused.value.next_slot_at is not None and refused.value.next_slot_at > h.now()
+    assert posts_to(h, resources[3]) == 1  # only the other device's
+
+
+async def test_rate_limited_pauses_polling(make_sim: MakeSim) -> None:
+    h = make_sim()
+    session = session_of(h)
+    assert session.polling_paused_for() is None
+    client = h.client()
+    for _ in range(10):
+        await client.list_account_snapshots(APP)
+    # The overview still loads: only its account-wide listings are refused.
+    overview = await session.load_overview()
+    assert overview.account.applications
+    paused = session.polling_paused_for()
+    assert paused is not None and timedelta(minutes=1) < paused <= timedelta(minutes=30)
+    h.clock.advance(paused.total_seconds() + 1)
+    assert session.polling_paused_for() is None
+
+
+async def test_rate_limited_on_a_listing_pauses_polling(h: Harness) -> None:
+    session = session_of(h)
+    app = (await session.load_overview()).account.applications[0]
+    h.sim.add_fault(Fault(method="GET", path=r"/snapshots$", status=429, code="RATE_LIMITED"))
+    error = await h.fails(session.list_snapshots(app))
+    assert error.is_rate_limited
+    assert session.polling_paused_for() is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Session.create keeps the 180 s resource cooldown it recorded before a refused POST",
+)
+async def test_a_create_refused_for_another_devices_cooldown_can_be_retried_after_it(
+    make_sim: MakeSim,
+) -> None:
+    h = make_sim(generation_seconds=0)
+    session = session_of(h)
+    first, second, _ = (await session.load_overview()).account.applications
+    # Another device has just created a snapshot: the account's 5 s cooldown runs.
+    await h.client().create_snapshot(first.kind, first.id)
+    error = await h.fails(session.create(second))
+    assert error.is_cooldown and "5 s" in error.message
+    h.clock.advance(6)
+    # The server would take it now; the session must not invent a 3-minute wait.
+    created = await session.create(second)
+    assert created.ready is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="QuotaLedger.observe_listing lets one listed snapshot account for two requests",
+)
+async def test_two_creates_of_one_resource_count_twice_while_the_second_is_pending(
+    make_sim: MakeSim,
+) -> None:
+    h = make_sim(generation_seconds=100)  # over the 90 s soft deadline: 202 each time
+    session = session_of(h)
+    app = (await session.load_overview()).account.applications[0]
+    await session.list_snapshots(app)
+    assert (await session.create(app)).pending is not None
+    h.clock.advance(91)  # past the 180 s resource cooldown, counted from the first request
+    assert (await session.create(app)).pending is not None
+    listing = await session.list_snapshots(app)
+    assert len(session.resolve_pending(app, listing)) == 1  # the first one is listed
+    assert len(session.pending.for_resource(app.id)) == 1  # the second still generates
+    assert h.sim.state()["quota"]["used"] == 2
+    assert session.quota().used == 2
