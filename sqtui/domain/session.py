@@ -131,6 +131,21 @@ class Session:
         self.overview = overview
         return overview
 
+    def adopt_cached(
+        self,
+        account: Account,
+        listings: dict[str, list[Snapshot]],
+        saved_at: datetime | None,
+    ) -> None:
+        """Start from a cached view (shown stale) until the API answers."""
+        self.ledger.allowance = daily_allowance(account.user.plan.memory_limit_mb)
+        self.overview = Overview(account=account, refreshed_at=saved_at)
+        for resource_id, listing in listings.items():
+            self.listings.setdefault(resource_id, listing)
+            self.ledger.observe_listing(
+                resource_id, [s.modified for s in listing if s.origin == "manual"]
+            )
+
     async def _load_quota(self, account: Account) -> None:
         for kind in ResourceKind:
             try:

@@ -112,6 +112,7 @@ class SqtuiApp(App[None]):
                 self.session,
                 history=History(settings.locations.history_file, secrets=[key.key]),
                 download_dir=settings.download_dir or settings.locations.downloads_dir,
+                cache_path=settings.locations.cache_file(settings.profile),
                 demo=settings.demo,
                 poll_scale=1 / scale,
                 pending_timeout_seconds=settings.pending_timeout_minutes * 60,

@@ -249,3 +249,31 @@ async def test_tab_moves_focus_between_sidebar_and_table(make_harness: Any) -> N
         assert h.app.focused is main.table
         await pilot.press("tab")
         assert h.app.focused is main.query_one(Sidebar).option_list
+
+
+async def test_last_good_view_is_shown_stale_when_the_api_is_down(
+    make_harness: Any, tmp_path: Any
+) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+    cache = (tmp_path / "cache").glob("account-*.json")
+    cached_text = next(cache).read_text()
+    assert "Signature" not in cached_text and "AWSAccessKeyId" not in cached_text
+    # Next start: the API answers nothing but errors.
+    again = make_harness(home=tmp_path)
+    again.sim.add_fault(Fault(path=r"^/v2/", status=503, code="SERVICE_UNAVAILABLE"))
+    async with again.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(again))
+        main = main_of(again)
+        await wait_for(
+            pilot, lambda: any("HTTP 503" in n or "503" in n for n in notifications(again.app))
+        )
+        status = str(main.query_one(StatusBar).render())
+        assert "STALE" in status
+        assert any("api-gateway" in line for line in sidebar_lines(again))
+        assert main.table.row_count == 30
+        await pilot.press("tab", "d")
+        await pilot.pause()
+        assert isinstance(again.app.screen, MainScreen)  # no dialog for a cached row
+        assert any("from the cache" in n for n in notifications(again.app))

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
+from sqtui.domain.account_cache import load_view, save_view
 from sqtui.domain.download import DownloadEngine, DownloadError, Progress
 from sqtui.domain.history import Action, History, HistoryEntry, Outcome
 from sqtui.domain.pending import PendingSnapshot
@@ -58,6 +59,7 @@ class MainScreen(Screen[None]):
         *,
         history: History | None = None,
         download_dir: Path | None = None,
+        cache_path: Path | None = None,
         demo: bool = False,
         poll_scale: float = 1.0,
         pending_timeout_seconds: float = 15 * 60.0,
@@ -65,6 +67,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.history = history
+        self.cache_path = cache_path
         self.download_dir = download_dir or Path.cwd()
         self.engine = DownloadEngine(session.client)
         self.activity: dict[str, Activity] = {}
@@ -109,7 +112,38 @@ class MainScreen(Screen[None]):
         self.sidebar.option_list.focus()
         self.set_interval(1.0, self._tick)
         self.set_interval(AUTO_REFRESH_SECONDS, self._refresh_periodically)
+        self._show_cached_view()
         self.refresh_all()
+
+    def _show_cached_view(self) -> None:
+        """Show the last good view at once, marked stale, while the API answers."""
+        if self.cache_path is None or self.session.overview is not None:
+            return
+        view = load_view(self.cache_path, self.session.client.base_url)
+        if view is None:
+            return
+        self.session.adopt_cached(view.account, view.listings, view.saved_at)
+        status = self.query_one(StatusBar)
+        user = view.account.user
+        status.account_name = user.name or user.email or user.id
+        status.plan = user.plan.name
+        status.refreshed_at = view.saved_at
+        status.stale = True
+        status.stale_reason = "cached"
+        status.redraw(self._now())
+        self.sidebar.show(view.account.resources, {}, self.restoring)
+        self._show_quota()
+
+    def _save_view(self) -> None:
+        account = self.session.account
+        if self.cache_path is not None and account is not None:
+            save_view(
+                self.cache_path,
+                self.session.client.base_url,
+                account,
+                self.session.listings,
+                self._now(),
+            )
 
     def _now(self) -> datetime:
         return self.session.now()
@@ -141,6 +175,7 @@ class MainScreen(Screen[None]):
         status.redraw(self._now())
         self.sidebar.show(overview.account.resources, overview.statuses, self.restoring)
         self._show_quota()
+        self._save_view()
         self._watch_saved_pending()
         if self.current is not None:
             self.load_listing(self.current)
@@ -154,6 +189,7 @@ class MainScreen(Screen[None]):
             self._report(error, f"Snapshots of {printable(resource.name)}")
             return
         self._apply_listing(resource, listing)
+        self._save_view()
 
     def _apply_listing(self, resource: Resource, listing: list[Snapshot]) -> None:
         for snap in self.session.resolve_pending(resource, listing):
@@ -348,10 +384,10 @@ class MainScreen(Screen[None]):
 
     def action_copy_url(self) -> None:
         """``y``: copy the selected snapshot's signed URL to the clipboard (OSC 52)."""
-        snap = self.table.selected
-        if snap is None:
-            self.notify("Select a listed snapshot first.", severity="warning")
+        picked = self._picked("copy its URL")
+        if picked is None:
             return
+        _resource, snap = picked
         self.app.copy_to_clipboard(snap.url)
         until = ""
         if snap.expires is not None:
@@ -377,6 +413,14 @@ class MainScreen(Screen[None]):
                 f"Select a listed snapshot to {verb} (a pending one is not listed yet).",
                 severity="warning",
             )
+            return None
+        if not snap.url:
+            self.notify(
+                "This row comes from the cache (the API was not reachable); "
+                "refreshing it first. Try again once it is fresh.",
+                severity="warning",
+            )
+            self.load_listing(resource)
             return None
         return resource, snap
 
