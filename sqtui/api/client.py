@@ -159,7 +159,7 @@ class SquareCloudClient:
         try:
             response = await self._send("POST", path, read_timeout=self.long_timeout)
         except ApiError as error:
-            if error.is_network_error:
+            if error.is_network_error and error.request_sent:
                 return SnapshotPending(reason="lost", detail=error.message)
             raise
         body = self._json(response)
@@ -327,6 +327,9 @@ def _network_error(method: str, path: str, error: httpx.TransportError) -> ApiEr
         method=method,
         path=path,
         kind=ErrorKind.NETWORK_ERROR,
+        request_sent=not isinstance(
+            error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+        ),
     )
 
 

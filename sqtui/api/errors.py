@@ -77,8 +77,12 @@ class ApiError(Exception):
         method: str = "",
         path: str = "",
         kind: ErrorKind | None = None,
+        request_sent: bool = True,
     ) -> None:
         self.code = code
+        # False when the connection failed before the request left (connect errors):
+        # then the server cannot have acted on it.
+        self.request_sent = request_sent
         self.message = redact_text(message)
         self.status = status
         self.method = method

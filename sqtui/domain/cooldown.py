@@ -48,6 +48,18 @@ class Cooldowns:
         self.last_user = now
         self.last_resource[resource_id] = now
 
+    def snapshot(self, resource_id: str) -> tuple[float | None, float | None]:
+        """The records a create of ``resource_id`` would change, to undo it."""
+        return self.last_user, self.last_resource.get(resource_id)
+
+    def undo(self, resource_id: str, saved: tuple[float | None, float | None]) -> None:
+        """Forget a create the server refused: put back what ``snapshot`` saved."""
+        self.last_user, last = saved
+        if last is None:
+            self.last_resource.pop(resource_id, None)
+        else:
+            self.last_resource[resource_id] = last
+
     def record_server_cooldown(self, resource_id: str, now: float, message: str = "") -> None:
         """The server answered ``KEEP_CALM``: respect the wait it names, else the user one."""
         match = _SECONDS_IN_MESSAGE.search(message)

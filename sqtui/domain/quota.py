@@ -67,11 +67,18 @@ class QuotaLedger:
         """Replace what is known of one resource's manual snapshots from a listing."""
         times = set(manual_times)
         self.listed[resource_id] = times
-        self.requested = [
-            (rid, at)
-            for rid, at in self.requested
-            if rid != resource_id or not any(t >= at - CLOCK_SLACK for t in times)
-        ]
+        # Each listed snapshot accounts for at most one request, oldest first, so two
+        # creates of one resource count twice until both are listed.
+        available = sorted(times)
+        kept: list[tuple[str, datetime]] = []
+        for rid, at in sorted(self.requested, key=lambda r: r[1]):
+            if rid == resource_id:
+                match = next((t for t in available if t >= at - CLOCK_SLACK), None)
+                if match is not None:
+                    available.remove(match)
+                    continue
+            kept.append((rid, at))
+        self.requested = kept
 
     def record_request(self, resource_id: str, at: datetime) -> None:
         """Count a create the server accepted (ready, pending, or lost on the way)."""

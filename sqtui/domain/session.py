@@ -231,11 +231,15 @@ class Session:
             known_versions=known,
         )
         self.pending.add(requesting)
+        saved = self.cooldowns.snapshot(resource.id)
         self.cooldowns.record(resource.id, self.monotonic())
         try:
             result = await self._guard(self.client.create_snapshot(resource.kind, resource.id))
         except ApiError as error:
             self.pending.discard(requesting)
+            # A refused (or never sent) create starts no cooldown of its own; only a
+            # wait the server names is kept.
+            self.cooldowns.undo(resource.id, saved)
             if error.is_cooldown:
                 self.cooldowns.record_server_cooldown(resource.id, self.monotonic(), error.message)
             elif error.is_daily_quota:

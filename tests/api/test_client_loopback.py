@@ -141,10 +141,6 @@ async def test_a_closed_port_is_a_network_error_after_the_retries(watch: SecretW
     assert sleeps.delays == [0.5, 1.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="create_snapshot treats a refused connection (request never sent) as a lost answer",
-)
 async def test_a_create_that_never_reached_the_server_is_a_network_error(
     watch: SecretWatch,
 ) -> None:

@@ -174,10 +174,6 @@ async def test_rate_limited_on_a_listing_pauses_polling(h: Harness) -> None:
     assert session.polling_paused_for() is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Session.create keeps the 180 s resource cooldown it recorded before a refused POST",
-)
 async def test_a_create_refused_for_another_devices_cooldown_can_be_retried_after_it(
     make_sim: MakeSim,
 ) -> None:
@@ -194,10 +190,6 @@ async def test_a_create_refused_for_another_devices_cooldown_can_be_retried_afte
     assert created.ready is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QuotaLedger.observe_listing lets one listed snapshot account for two requests",
-)
 async def test_two_creates_of_one_resource_count_twice_while_the_second_is_pending(
     make_sim: MakeSim,
 ) -> None:

@@ -44,3 +44,11 @@ def test_server_keep_calm_without_a_number_assumes_the_user_cooldown() -> None:
 def test_human_text_names_the_wait_and_the_scope() -> None:
     assert CooldownLeft("resource", 160.2).human() == "wait 2 min 40 s (cooldown of this resource)"
     assert CooldownLeft("user", 0.2).human() == "wait 1 s (cooldown of your account)"
+
+
+def test_undo_forgets_a_refused_create() -> None:
+    cooldowns = Cooldowns()
+    saved = cooldowns.snapshot("a")
+    cooldowns.record("a", now=10.0)
+    cooldowns.undo("a", saved)
+    assert cooldowns.remaining("a", now=10.5) is None

@@ -78,3 +78,12 @@ def test_accepted_create_clears_the_server_verdict() -> None:
     ledger.record_server_exhausted(NOW)
     ledger.record_request("a", NOW + timedelta(minutes=1))
     assert not ledger.status(NOW + timedelta(minutes=2)).exhausted
+
+
+def test_one_listed_snapshot_accounts_for_one_request_only() -> None:
+    ledger = QuotaLedger(allowance=8)
+    ledger.record_request("a", NOW - timedelta(minutes=4))
+    ledger.record_request("a", NOW - timedelta(minutes=1))
+    ledger.observe_listing("a", [NOW - timedelta(minutes=3)])
+    assert ledger.status(NOW).used == 2
+    assert len(ledger.requested) == 1
