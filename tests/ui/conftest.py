@@ -51,6 +51,7 @@ def make_harness(tmp_path: Path) -> Callable[..., Harness]:
         time_scale: float = 1000.0,
         fixed_clock: FakeClock | None = None,
         home: Path | None = None,
+        pending_timeout_minutes: float = 15.0,
     ) -> Harness:
         config = sim or SimConfig(
             seed=3, speed=1000, generation_seconds=150, snapshot_mb=0.05, apps=3, databases=2
@@ -65,6 +66,7 @@ def make_harness(tmp_path: Path) -> Callable[..., Harness]:
             read_only=read_only,
             key=KeySource(key=key, origin="session") if key else None,
             time_scale=time_scale,
+            pending_timeout_minutes=pending_timeout_minutes,
         )
         extra: dict[str, Any] = {}
         if fixed_clock is not None:

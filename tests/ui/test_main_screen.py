@@ -277,3 +277,20 @@ async def test_last_good_view_is_shown_stale_when_the_api_is_down(
         await pilot.pause()
         assert isinstance(again.app.screen, MainScreen)  # no dialog for a cached row
         assert any("from the cache" in n for n in notifications(again.app))
+
+
+async def test_a_pending_snapshot_not_listed_in_time_is_marked_not_seen_yet(
+    make_harness: Any,
+) -> None:
+    config = SimConfig(seed=3, speed=100, generation_seconds=1_000_000, snapshot_mb=0.05)
+    h = make_harness(sim=config, pending_timeout_minutes=0.03)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "not seen yet" in str(main.table.get_row_at(0)[4]), 8)
+        await wait_for(pilot, lambda: any("not listed yet" in n for n in notifications(h.app)))
+        assert any("not sent again" in n for n in notifications(h.app)), notifications(h.app)
+        assert main.table.pending  # still watched
+        assert len(h.requests("POST", "/snapshots")) == 1
+        assert len(h.requests("GET", "/snapshots")) >= 2  # the listing was polled
