@@ -128,25 +128,11 @@ class SquareCloudClient:
 
     async def list_snapshots(self, kind: ResourceKind, resource_id: str) -> list[Snapshot]:
         """``GET /{apps|databases}/{id}/snapshots``, newest first."""
-        status, data = await self._api("GET", f"/{kind.route}/{resource_id}/snapshots")
-        return parse_snapshots(
-            data,
-            kind=kind,
-            user_id=await self._user_id_if_needed(data),
-            status=status,
-            snapshot_host=self.snapshot_host,
-        )
+        return await self._listing(kind, f"/{kind.route}/{resource_id}/snapshots")
 
     async def list_account_snapshots(self, kind: ResourceKind) -> list[Snapshot]:
         """``GET /users/snapshots?scope=...``: every snapshot of one kind in one call."""
-        status, data = await self._api("GET", "/users/snapshots", params={"scope": kind.scope})
-        return parse_snapshots(
-            data,
-            kind=kind,
-            user_id=await self._user_id_if_needed(data),
-            status=status,
-            snapshot_host=self.snapshot_host,
-        )
+        return await self._listing(kind, "/users/snapshots", {"scope": kind.scope})
 
     async def create_snapshot(self, kind: ResourceKind, resource_id: str) -> CreateResult:
         """``POST /{apps|databases}/{id}/snapshots``: ready, or pending.
@@ -205,6 +191,18 @@ class SquareCloudClient:
             await response.aclose()
 
     # -- plumbing ------------------------------------------------------------------
+
+    async def _listing(
+        self, kind: ResourceKind, path: str, params: dict[str, str] | None = None
+    ) -> list[Snapshot]:
+        status, data = await self._api("GET", path, params=params)
+        return parse_snapshots(
+            data,
+            kind=kind,
+            user_id=await self._user_id_if_needed(data),
+            status=status,
+            snapshot_host=self.snapshot_host,
+        )
 
     async def _user_id_if_needed(self, data: object) -> str | None:
         # Only older listings without ``url`` need the user id to build one.
