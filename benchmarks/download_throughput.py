@@ -45,6 +45,7 @@ class Run:
     size_mb: float
     bytes: int
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float | None = None
 
     @property
@@ -53,6 +54,12 @@ class Run:
 
 
 # -- the child: one engine download, then its peak memory ----------------------------------
+
+
+def cpu_seconds(who: int) -> float:
+    """User plus system CPU time used so far by this process or its waited-for children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -83,12 +90,15 @@ async def child_download(job: dict[str, object]) -> dict[str, object]:
     # The engine never sends the key to the snapshot host; any key will do.
     async with SquareCloudClient("unused", base_url=str(job["base_url"])) as client:
         engine = DownloadEngine(client, fsync=bool(job["fsync"]))
+        cpu_before = cpu_seconds(resource.RUSAGE_SELF)
         started = time.perf_counter()
         result = await engine.download(snapshot, destination)
         seconds = time.perf_counter() - started
+        cpu = cpu_seconds(resource.RUSAGE_SELF) - cpu_before
     return {
         "bytes": result.size,
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "sha256": result.sha256,
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -116,12 +126,14 @@ def warm_up(url: str) -> None:
 
 
 def curl_once(curl: str, url: str, destination: Path, size_mb: float) -> Run:
+    cpu_before = cpu_seconds(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([curl, "-s", "-f", "-o", str(destination), url], check=True)
     seconds = time.perf_counter() - started
+    cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
     size = destination.stat().st_size
     destination.unlink()
-    return Run("curl", size_mb, size, seconds)
+    return Run("curl", size_mb, size, seconds, cpu)
 
 
 def sqtui_once(
@@ -153,6 +165,7 @@ def sqtui_once(
         size_mb,
         int(report["bytes"]),
         float(report["seconds"]),
+        float(report["cpu_seconds"]),
         float(report["peak_rss_mb"]),
     )
 
@@ -180,7 +193,8 @@ def measure(size_mb: float, rounds: int, curl: str | None, workdir: Path, fsync:
                 rss = f"  peak RSS {run.peak_rss_mb:.0f} MB" if run.peak_rss_mb else ""
                 print(
                     f"  {size_mb:>5.0f} MB round {round_number} {run.tool:<5} "
-                    f"{run.bytes:>11,} B {run.seconds:6.2f} s {run.mb_per_s:7.1f} MB/s{rss}",
+                    f"{run.bytes:>11,} B {run.seconds:6.2f} s {run.mb_per_s:7.1f} MB/s "
+                    f"CPU {run.cpu_seconds:5.2f} s{rss}",
                     flush=True,
                 )
     return runs
@@ -218,8 +232,12 @@ def main() -> None:
     print(f"Snapshot of {args.snapshot_mb:.0f} MB, {args.rounds} rounds (median / best MB/s):")
     for tool in ("curl", "sqtui"):
         speeds = [run.mb_per_s for run in large if run.tool == tool]
+        cpu = [run.cpu_seconds for run in large if run.tool == tool]
         if speeds:
-            print(f"  {tool:<5} {statistics.median(speeds):7.1f} / {max(speeds):7.1f} MB/s")
+            print(
+                f"  {tool:<5} {statistics.median(speeds):7.1f} / {max(speeds):7.1f} MB/s, "
+                f"CPU {statistics.median(cpu):.2f} s per download"
+            )
     curl_speeds = [run.mb_per_s for run in large if run.tool == "curl"]
     sqtui_speeds = [run.mb_per_s for run in large if run.tool == "sqtui"]
     if curl_speeds and sqtui_speeds:

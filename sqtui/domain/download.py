@@ -51,6 +51,9 @@ Clock = Callable[[], float]
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress callbacks a second
 SPEED_WINDOW = 3.0  # seconds of history behind the speed shown
 SYNC_EVERY = 32 << 20  # bytes written between background flushes to disk
+# Bytes written (and hashed) at once. Measured on Linux: 1 MiB writes cost about three
+# times the CPU of 256 KiB ones (cache misses), for no fewer system calls that matter.
+DEFAULT_CHUNK = 256 << 10
 _HASH_BLOCK = 1 << 20
 _NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
@@ -291,9 +294,10 @@ class _Attempt(Exception):
 class _Sink:
     """The ``.part`` being written, the bytes given to it and their running SHA-256.
 
-    Writing and hashing run in one worker thread, a batch (~``batch_bytes``) at a time,
-    while the event loop reads the next batch from the network: both halves of the work
-    get a core. At most two batches are held, so memory stays flat.
+    Chunks are copied into one of two reusable buffers of ``batch_bytes``; a full buffer
+    is written and hashed by a worker thread while the event loop fills the other, so
+    network and disk each get a core. Two buffers whatever the size: memory stays flat,
+    and reusing them spares the allocator (fresh megabyte buffers cost page faults).
     """
 
     def __init__(
@@ -307,10 +311,10 @@ class _Sink:
         self.file = file
         self.received = received
         self.digest = digest
-        self.batch_bytes = batch_bytes
         self.sync_every = sync_every
-        self._batch: list[bytes | memoryview] = []
-        self._batch_size = 0
+        self._filling = bytearray(batch_bytes)
+        self._spare = bytearray(batch_bytes)
+        self._filled = 0
         self._in_flight: concurrent.futures.Future[None] | None = None
         self._worker = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="sqtui-download"
@@ -325,15 +329,21 @@ class _Sink:
 
     async def write(self, chunk: bytes | memoryview) -> None:
         """Take a chunk; it is written and hashed in order, soon after."""
-        self._batch.append(chunk)
-        self._batch_size += len(chunk)
-        self.received += len(chunk)
-        if self._batch_size >= self.batch_bytes:
-            await self._settle()
-            self._submit()
+        view = memoryview(chunk)
+        size = len(self._filling)
+        while view:
+            take = min(len(view), size - self._filled)
+            self._filling[self._filled : self._filled + take] = view[:take]
+            self._filled += take
+            self.received += take
+            view = view[take:]
+            if self._filled == size:
+                await self._settle()
+                self._submit()
 
     async def flush(self) -> None:
         """Everything taken is in the file and the digest; raises the writer's error."""
+        await self._settle()
         self._submit()
         await self._settle()
 
@@ -346,8 +356,10 @@ class _Sink:
         self.digest = hashlib.sha256()
 
     def close(self) -> None:
-        """Write what was taken and stop the worker; blocks for at most one batch."""
+        """Write what was taken and stop the workers; blocks for at most two batches."""
         with contextlib.suppress(Exception):
+            if self._in_flight is not None:
+                self._in_flight.result()
             self._submit()
         self._worker.shutdown(wait=True)
         self._syncer.shutdown(wait=True)
@@ -359,21 +371,25 @@ class _Sink:
             await asyncio.wrap_future(sync)
 
     def _submit(self) -> None:
-        if not self._batch:
+        """Hand the filled buffer to the worker (the previous batch must be done)."""
+        if not self._filled:
             return
-        batch, self._batch, self._batch_size = self._batch, [], 0
-        self._in_flight = self._worker.submit(self._write_batch, batch, self.digest)
+        data = memoryview(self._filling)[: self._filled]
+        self._in_flight = self._worker.submit(self._write_batch, data, self.digest)
+        self._filling, self._spare = self._spare, self._filling
+        self._filled = 0
 
     async def _settle(self) -> None:
         if self._in_flight is not None:
             in_flight, self._in_flight = self._in_flight, None
             await asyncio.wrap_future(in_flight)
 
-    def _write_batch(self, batch: list[bytes | memoryview], digest: hashlib._Hash) -> None:
-        for chunk in batch:
-            _write_chunk(self.file, chunk)
-            digest.update(chunk)
-            self._unsynced += len(chunk)
+    def _write_batch(self, data: memoryview, digest: hashlib._Hash) -> None:
+        # One write and one hash call per batch: each gives the GIL back, and taking
+        # it again from a busy event loop can cost a switch interval.
+        _write_chunk(self.file, data)
+        digest.update(data)
+        self._unsynced += len(data)
         if self.sync_every is not None and self._unsynced >= self.sync_every:
             if self._sync is not None:
                 if not self._sync.done():
@@ -402,7 +418,7 @@ class DownloadEngine:
         backoff: float = 0.5,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
-        chunk_size: int = 1 << 20,
+        chunk_size: int = DEFAULT_CHUNK,
         fsync: bool = True,
         space_margin: int = 16 << 20,
     ) -> None:
