@@ -89,7 +89,7 @@ def _app_parser() -> argparse.ArgumentParser:
         parents=[common_options()],
         description=(
             "Snapshots of Square Cloud applications and databases, from the terminal. "
-            "Other commands: sqtui sim | login | logout (each has --help)."
+            "Other commands: sqtui snapshots | sim | login | logout (each has --help)."
         ),
     )
     parser.add_argument(
@@ -138,6 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sim_main(args[1:])
     if args and args[0] in ("login", "logout"):
         return _login_command(args[0], args[1:])
+    if args and args[0] == "snapshots":
+        # Imported here: scripting imports this module for the shared options.
+        from sqtui.scripting import main as snapshots_main
+
+        return snapshots_main(args[1:])
     return _run_app(args)
 
 

@@ -130,3 +130,17 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--version"])
     assert exited.value.code == 0
     assert "sqtui 0.1.0" in capsys.readouterr().out
+
+
+def test_snapshots_commands_are_reached_through_sqtui(
+    server: SimServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SQTUI_HOME", str(tmp_path))
+    monkeypatch.setenv("SQUARECLOUD_API_KEY", KEY)
+    code = cli.main(["snapshots", "list", "api-gateway", "--api-url", server.base_url, "--json"])
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_OK
+    assert '"version_id"' in out and "Signature" not in out
