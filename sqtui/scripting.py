@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 import signal
 import sys
 import time
@@ -22,8 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
-
-import humanize
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ApiError, ErrorKind
@@ -41,6 +38,7 @@ from sqtui.cli import (
     exit_code_for,
     settings_from,
 )
+from sqtui.display import age_text, local_time, printable, size_text
 from sqtui.domain.download import DownloadEngine, DownloadError, Progress, part_path
 from sqtui.domain.filenames import snapshot_filename
 from sqtui.domain.history import Action, History, HistoryEntry, Outcome
@@ -71,8 +69,6 @@ exit codes:
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
 """
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
 
 class _Stop(Exception):
     """Ends a command early with an exit code and one sentence for standard error."""
@@ -86,35 +82,10 @@ class _Stop(Exception):
 # -- text ------------------------------------------------------------------------------
 
 
-def _printable(text: str) -> str:
-    """``text`` with control characters (terminal escape codes) shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def _size(size: int) -> str:
-    return humanize.naturalsize(size, binary=True, format="%.1f")
-
-
-def _local(when: datetime) -> str:
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def _iso(when: datetime | None) -> str | None:
     if when is None:
         return None
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _age(when: datetime, now: datetime) -> str:
-    seconds = int((now - when).total_seconds())
-    if seconds < 60:
-        return "just now" if seconds < 5 else f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 48 * 3600:
-        return f"{seconds // 3600} h"
-    days = seconds // 86400
-    return "1 day" if days == 1 else f"{days} days"
 
 
 def _span(seconds: float) -> str:
@@ -146,19 +117,19 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozens
 
 
 def _resource_label(resource: Resource) -> str:
-    return f"{_printable(resource.name)} ({resource.kind.label} {resource.id})"
+    return f"{printable(resource.name)} ({resource.kind.label} {resource.id})"
 
 
 def _when(when: datetime, now: datetime) -> str:
     """Absolute local time and how long ago: ``2026-11-22 14:03 (3 days ago)``."""
-    age = _age(when, now)
-    return f"{_local(when)} ({age if age == 'just now' else age + ' ago'})"
+    age = age_text(when, now)
+    return f"{local_time(when)} ({age if age == 'just now' else age + ' ago'})"
 
 
 def _snapshot_label(snapshot: Snapshot, now: datetime) -> str:
     return (
         f"{_when(snapshot.modified, now)}, "
-        f"{_size(snapshot.size)}, {snapshot.origin}, version {snapshot.version_id}"
+        f"{size_text(snapshot.size)}, {snapshot.origin}, version {snapshot.version_id}"
     )
 
 
@@ -205,13 +176,13 @@ def find_resource(account: Account, wanted: str) -> Resource:
     if not named:
         raise _Stop(
             EXIT_NOT_FOUND,
-            f'no application or database named "{_printable(wanted)}" '
+            f'no application or database named "{printable(wanted)}" '
             "(`sqtui snapshots list` shows them all)",
         )
     ids = "\n".join(f"  {r.kind.label:<8} {r.id}" for r in named)
     raise _Stop(
         EXIT_USAGE,
-        f'{len(named)} resources are named "{_printable(wanted)}"; give one of their ids:\n{ids}',
+        f'{len(named)} resources are named "{printable(wanted)}"; give one of their ids:\n{ids}',
     )
 
 
@@ -226,15 +197,15 @@ def find_version(listing: Sequence[Snapshot], wanted: str, resource: Resource) -
     if not matches:
         raise _Stop(
             EXIT_NOT_FOUND,
-            f'{_resource_label(resource)} has no snapshot with version "{_printable(wanted)}" '
+            f'{_resource_label(resource)} has no snapshot with version "{printable(wanted)}" '
             f"(`sqtui snapshots list {resource.id}` shows them)",
         )
     candidates = "\n".join(
-        f"  {s.version_id}  {_local(s.modified)}  {_size(s.size)}" for s in matches
+        f"  {s.version_id}  {local_time(s.modified)}  {size_text(s.size)}" for s in matches
     )
     raise _Stop(
         EXIT_USAGE,
-        f'version prefix "{_printable(wanted)}" matches {len(matches)} snapshots; '
+        f'version prefix "{printable(wanted)}" matches {len(matches)} snapshots; '
         f"give more of it:\n{candidates}",
     )
 
@@ -315,11 +286,17 @@ async def _list(run: _Run) -> int:
         _say(_dump(data), sys.stdout)
         return EXIT_OK
     rows = [
-        [_local(p.requested_at), _age(p.requested_at, now), "", "manual", "pending"]
+        [local_time(p.requested_at), age_text(p.requested_at, now), "", "manual", "pending"]
         for p in reversed(pending)
     ]
     rows += [
-        [_local(s.modified), _age(s.modified, now), _size(s.size), s.origin, s.short_version]
+        [
+            local_time(s.modified),
+            age_text(s.modified, now),
+            size_text(s.size),
+            s.origin,
+            s.short_version,
+        ]
         for s in listing
     ]
     if not rows:
@@ -375,11 +352,11 @@ async def _list_account(run: _Run, account: Account) -> int:
         rows.append(
             [
                 resource.kind.label,
-                _printable(resource.name),
+                printable(resource.name),
                 resource.id,
                 str(len(by_resource[resource.id])),
-                _local(latest.modified) if latest else "-",
-                _age(latest.modified, now) if latest else "",
+                local_time(latest.modified) if latest else "-",
+                age_text(latest.modified, now) if latest else "",
             ]
         )
     headers = ["KIND", "NAME", "ID", "SNAPSHOTS", "NEWEST", "AGE"]
@@ -452,7 +429,7 @@ async def _create(run: _Run) -> int:
             "Next time, --wait waits for it here.",
         )
         _say(
-            f"Pending: {_printable(resource.name)} requested {_local(pending.requested_at)}",
+            f"Pending: {printable(resource.name)} requested {local_time(pending.requested_at)}",
             sys.stdout,
         )
         return EXIT_OK
@@ -480,7 +457,7 @@ async def _wait_listed(run: _Run, resource: Resource, pending: PendingSnapshot) 
                 if error.is_access_denied or error.is_not_found:
                     raise
                 log.info("poll of %s failed: %s", resource.id, error.code)
-                _say(f"(listing failed, still watching: {_printable(error.human())})")
+                _say(f"(listing failed, still watching: {printable(error.human())})")
                 pending = run.session.pending.polled(pending)
                 continue
             found = [
@@ -531,11 +508,11 @@ class _ProgressLine:
         self.shown = False
 
     def __call__(self, progress: Progress) -> None:
-        speed = f"{_size(int(progress.speed_bps))}/s" if progress.speed_bps > 0 else "-"
+        speed = f"{size_text(int(progress.speed_bps))}/s" if progress.speed_bps > 0 else "-"
         eta = _span(progress.eta_seconds) if progress.eta_seconds is not None else "?"
         line = (
-            f"{progress.fraction:4.0%}  {_size(progress.received)} of {_size(progress.total)}"
-            f"  {speed}  ETA {eta}"
+            f"{progress.fraction:4.0%}  {size_text(progress.received)}"
+            f" of {size_text(progress.total)}  {speed}  ETA {eta}"
         )
         self.stream.write(f"\r{line}\x1b[K")
         self.stream.flush()
@@ -587,8 +564,8 @@ async def _download(run: _Run) -> int:
     target = _destination_dir(run) / snapshot_filename(resource.name, snapshot)
     now = run.now()
     _say(
-        f"Downloading {_printable(resource.name)}, snapshot of {_when(snapshot.modified, now)}"
-        f", {_size(snapshot.size)}, to {target}"
+        f"Downloading {printable(resource.name)}, snapshot of {_when(snapshot.modified, now)}"
+        f", {size_text(snapshot.size)}, to {target}"
     )
 
     async def refresh() -> Snapshot:
@@ -650,7 +627,7 @@ async def _download(run: _Run) -> int:
         detail=f"{result.size} bytes in {result.seconds:.1f} s",
     )
     resumed = f", resumed {result.resumes} time(s)" if result.resumes else ""
-    _say(f"Downloaded {_size(result.size)} in {result.seconds:.1f} s{resumed}; zip verified.")
+    _say(f"Downloaded {size_text(result.size)} in {result.seconds:.1f} s{resumed}; zip verified.")
     # The format of sha256sum, so `... | sha256sum -c` checks the file.
     _say(f"{result.sha256}  {result.path}", sys.stdout)
     return EXIT_OK
@@ -661,7 +638,7 @@ async def _download(run: _Run) -> int:
 
 def _confirmed(resource: Resource) -> bool:
     prompt = (
-        f"Type the name of the {resource.kind.label} ({_printable(resource.name)}) "
+        f"Type the name of the {resource.kind.label} ({printable(resource.name)}) "
         "or its id to restore: "
     )
     sys.stderr.write(prompt)
@@ -679,7 +656,7 @@ async def _restore(run: _Run) -> int:
     _say(
         f"Restore {_resource_label(resource)}\n"
         f"  from the snapshot of {_snapshot_label(snapshot, now)}.\n"
-        f"  This replaces the current state of {_printable(resource.name)} and restarts it; "
+        f"  This replaces the current state of {printable(resource.name)} and restarts it; "
         "it cannot be undone."
     )
     if not run.args.yes:
@@ -699,7 +676,7 @@ async def _restore(run: _Run) -> int:
         if error.is_network_error:
             raise _Stop(
                 EXIT_NETWORK,
-                f"{_printable(error.human())} If the request reached the server, the restore "
+                f"{printable(error.human())} If the request reached the server, the restore "
                 "may still be running: check the resource before trying again.",
             ) from None
         raise
@@ -709,8 +686,8 @@ async def _restore(run: _Run) -> int:
         return EXIT_INTERRUPTED
     run.record("restore", "ok", resource, snapshot)
     _say(
-        f"Restored {_printable(resource.name)} from the snapshot of "
-        f"{_local(snapshot.modified)} (version {snapshot.version_id}).",
+        f"Restored {printable(resource.name)} from the snapshot of "
+        f"{local_time(snapshot.modified)} (version {snapshot.version_id}).",
         sys.stdout,
     )
     return EXIT_OK
@@ -907,7 +884,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return EXIT_FAILED if refused.reason == "read_only" else EXIT_QUOTA
         except ApiError as error:
             log.info("snapshots %s failed: %r", args.command, error)
-            _say(f"sqtui: {_printable(error.human())}{_key_hint(error, key)}")
+            _say(f"sqtui: {printable(error.human())}{_key_hint(error, key)}")
             return exit_code_for(error)
         except asyncio.CancelledError:
             _say("sqtui: interrupted.")

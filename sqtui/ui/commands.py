@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from sqtui.ui.text import printable
+from sqtui.display import printable
 
 if TYPE_CHECKING:
     from sqtui.ui.screens.main import MainScreen

@@ -16,9 +16,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from sqtui.api.models import Resource, Snapshot
+from sqtui.display import age_text, local_time, printable, size_text
 from sqtui.domain.download import free_space, part_path
 from sqtui.domain.filenames import snapshot_filename
-from sqtui.ui.text import age_text, local_time, printable, size_text
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from sqtui.display import local_time, printable
 from sqtui.domain.history import History
-from sqtui.ui.text import local_time, printable
 
 OUTCOME_STYLES = {"ok": "green", "pending": "yellow", "failed": "bold red", "cancelled": "dim"}
 

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
+from sqtui.display import in_text, local_time, printable, size_text
 from sqtui.domain.account_cache import load_view, save_view
 from sqtui.domain.download import DownloadEngine, DownloadError, Progress
 from sqtui.domain.history import Action, History, HistoryEntry, Outcome
@@ -28,7 +29,6 @@ from sqtui.ui.messages import ResourceHighlighted, ResourceOpened
 from sqtui.ui.screens.download_dialog import DownloadChoice, DownloadDialog
 from sqtui.ui.screens.history import HistoryScreen
 from sqtui.ui.screens.restore_dialog import RestoreChoice, RestoreDialog
-from sqtui.ui.text import in_text, local_time, printable, size_text
 from sqtui.ui.widgets.downloads_panel import DownloadsPanel, Transfer
 from sqtui.ui.widgets.quota_gauge import QuotaGauge
 from sqtui.ui.widgets.sidebar import Sidebar

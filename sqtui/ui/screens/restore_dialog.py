@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from sqtui.api.models import Resource, Snapshot
-from sqtui.ui.text import age_text, local_time, printable, size_text
+from sqtui.display import age_text, local_time, printable, size_text
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from sqtui.display import in_text, printable, size_text
 from sqtui.domain.download import Progress
-from sqtui.ui.text import in_text, printable, size_text
 
 BAR_WIDTH = 12
 

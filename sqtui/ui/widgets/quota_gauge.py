@@ -7,8 +7,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
+from sqtui.display import in_text
 from sqtui.domain.quota import QuotaStatus
-from sqtui.ui.text import in_text
 
 
 class QuotaGauge(Static):

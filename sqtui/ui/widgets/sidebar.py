@@ -14,8 +14,8 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from sqtui.api.models import Resource, ResourceKind, ResourceStatus
+from sqtui.display import printable
 from sqtui.ui.messages import ResourceHighlighted, ResourceOpened
-from sqtui.ui.text import printable
 
 SECTIONS = ((ResourceKind.APP, "APPLICATIONS"), (ResourceKind.DATABASE, "DATABASES"))
 

@@ -13,8 +13,8 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from sqtui.api.models import Snapshot
+from sqtui.display import age_text, elapsed_text, local_time, size_text
 from sqtui.domain.pending import PendingSnapshot
-from sqtui.ui.text import age_text, elapsed_text, local_time, size_text
 
 COLUMNS = ("Modified", "Age", "Size", "Origin", "State")
 SORTS = ("modified", "size", "origin", "state")

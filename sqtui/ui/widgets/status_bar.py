@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from sqtui.ui.text import age_text, printable
+from sqtui.display import age_text, printable
 
 
 class StatusBar(Static):

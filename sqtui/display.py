@@ -1,4 +1,8 @@
-"""Text from the server is data: shown literally, never as markup or terminal codes."""
+"""How values are written for people, in the app and on the command line.
+
+Server names are data: :func:`printable` escapes the control characters that would
+otherwise drive the terminal. Nothing here imports Textual or Rich.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import re
 from datetime import datetime, timedelta
 
 import humanize
-from rich.text import Text
 
 # C0 and C1 control characters (ESC among them) would drive the terminal if printed.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -15,11 +18,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def printable(text: str) -> str:
     """``text`` with control characters shown as ``\\xNN`` escapes."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def literal(text: str, style: str = "") -> Text:
-    """A Rich ``Text`` that shows ``text`` exactly: no markup, no control codes."""
-    return Text(printable(text), style=style, no_wrap=True, overflow="ellipsis")
 
 
 def size_text(size: int) -> str:
