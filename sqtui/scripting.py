@@ -239,16 +239,14 @@ class _Run:
         when: datetime | None = None,
         version: str | None = None,
     ) -> None:
-        entry = HistoryEntry(
+        entry = HistoryEntry.about(
             time=when or self.now(),
             action=action,
             outcome=outcome,
             profile=self.settings.profile,
-            resource_id=resource.id,
-            resource_name=resource.name,
-            resource_kind=resource.kind.value,
-            snapshot=snapshot.version_id if snapshot else version,
-            snapshot_time=snapshot.modified if snapshot else None,
+            resource=resource,
+            snapshot=snapshot,
+            version=version,
             detail=detail,
             path=str(path) if path is not None else None,
             sha256=sha256,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from sqtui.api.models import Resource, Snapshot
 from sqtui.api.signed_url import redact_text
 
 Action = Literal["create", "download", "restore", "safety-snapshot"]
@@ -53,6 +54,37 @@ class HistoryEntry:
             raise ValueError(f"unknown action {self.action!r}")
         if self.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {self.outcome!r}")
+
+    @classmethod
+    def about(
+        cls,
+        *,
+        time: datetime,
+        action: Action,
+        outcome: Outcome,
+        profile: str,
+        resource: Resource,
+        snapshot: Snapshot | None = None,
+        version: str | None = None,
+        detail: str = "",
+        path: str | None = None,
+        sha256: str | None = None,
+    ) -> HistoryEntry:
+        """An entry about ``resource`` (and ``snapshot``, or just its ``version``)."""
+        return cls(
+            time=time,
+            action=action,
+            outcome=outcome,
+            profile=profile,
+            resource_id=resource.id,
+            resource_name=resource.name,
+            resource_kind=resource.kind.value,
+            snapshot=snapshot.version_id if snapshot else version,
+            snapshot_time=snapshot.modified if snapshot else None,
+            detail=detail,
+            path=path,
+            sha256=sha256,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON object; times in UTC, ISO 8601."""

@@ -654,16 +654,14 @@ class MainScreen(Screen[None]):
     ) -> None:
         if self.history is None:
             return
-        entry = HistoryEntry(
+        entry = HistoryEntry.about(
             time=self._now(),
             action=action,
             outcome=outcome,
             profile=self.session.profile,
-            resource_id=resource.id,
-            resource_name=resource.name,
-            resource_kind=resource.kind.value,
-            snapshot=snap.version_id if snap else version,
-            snapshot_time=snap.modified if snap else None,
+            resource=resource,
+            snapshot=snap,
+            version=version,
             detail=detail,
             path=path,
             sha256=sha256,
