@@ -51,8 +51,8 @@ Clock = Callable[[], float]
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress callbacks a second
 SPEED_WINDOW = 3.0  # seconds of history behind the speed shown
 SYNC_EVERY = 32 << 20  # bytes written between background flushes to disk
-# Bytes written (and hashed) at once. Measured on Linux: 1 MiB writes cost about three
-# times the CPU of 256 KiB ones (cache misses), for no fewer system calls that matter.
+# Bytes written (and hashed) at once. Measured on Linux, writing and hashing 1 MiB
+# blocks took three to four times the CPU of 256 KiB blocks (benchmarks/README.md).
 DEFAULT_CHUNK = 256 << 10
 _HASH_BLOCK = 1 << 20
 _NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
@@ -253,14 +253,10 @@ class _Meter:
         self.samples.clear()
 
     def update(self, received: int, resumes: int, *, final: bool = False) -> None:
-        """Record ``received``; report it unless a report went out under 0.1 s ago."""
-        now = self.clock()
-        self.samples.append((now, received))
-        # Keep one sample older than the window as the baseline of the average.
-        while len(self.samples) > 2 and now - self.samples[1][0] >= SPEED_WINDOW:
-            self.samples.popleft()
+        """Report ``received`` unless a report went out under 0.1 s ago (or nobody listens)."""
         if self.callback is None:
             return
+        now = self.clock()
         if (
             not final
             and self.last_report is not None
@@ -268,6 +264,11 @@ class _Meter:
         ):
             return
         self.last_report = now
+        # Samples are taken at report time only, so there are at most ~30 of them.
+        self.samples.append((now, received))
+        # Keep one sample older than the window as the baseline of the average.
+        while len(self.samples) > 2 and now - self.samples[1][0] >= SPEED_WINDOW:
+            self.samples.popleft()
         self.callback(self.progress(received, resumes))
 
     def progress(self, received: int, resumes: int) -> Progress:
@@ -297,7 +298,7 @@ class _Sink:
     Chunks are copied into one of two reusable buffers of ``batch_bytes``; a full buffer
     is written and hashed by a worker thread while the event loop fills the other, so
     network and disk each get a core. Two buffers whatever the size: memory stays flat,
-    and reusing them spares the allocator (fresh megabyte buffers cost page faults).
+    and no buffer is allocated per batch.
     """
 
     def __init__(
@@ -367,8 +368,8 @@ class _Sink:
     async def settle_syncs(self) -> None:
         """Wait for the background flush to disk; raises its error (EIO, ENOSPC)."""
         if self._sync is not None:
-            sync, self._sync = self._sync, None
-            await asyncio.wrap_future(sync)
+            await asyncio.shield(asyncio.wrap_future(self._sync))
+            self._sync = None
 
     def _submit(self) -> None:
         """Hand the filled buffer to the worker (the previous batch must be done)."""
@@ -381,8 +382,10 @@ class _Sink:
 
     async def _settle(self) -> None:
         if self._in_flight is not None:
-            in_flight, self._in_flight = self._in_flight, None
-            await asyncio.wrap_future(in_flight)
+            # Shielded: a cancelled wait must not cancel a batch the worker has not
+            # started yet, or its bytes would be missing from the middle of the file.
+            await asyncio.shield(asyncio.wrap_future(self._in_flight))
+            self._in_flight = None
 
     def _write_batch(self, data: memoryview, digest: hashlib._Hash) -> None:
         # One write and one hash call per batch: each gives the GIL back, and taking
@@ -490,7 +493,8 @@ class DownloadEngine:
                 with contextlib.suppress(BaseException):
                     await task
             waiter.cancel()
-        if task.cancelled():
+        # A failure caused by the cancellation itself counts as the cancellation.
+        if task.cancelled() or (cancel.is_set() and task.exception() is not None):
             _remove(part)
             log.info("download cancelled: %s", part.name)
             raise DownloadError("cancelled")

@@ -127,6 +127,19 @@ def download_requests(app_or_server: Starlette | SimServer) -> list[dict[str, An
     return [e for e in sim.events if str(e.get("path", "")).startswith("/snapshots/")]
 
 
+async def recorded_requests(server: SimServer, before: int, count: int) -> list[dict[str, Any]]:
+    """The download requests since ``before``, once the server thread has logged ``count``.
+
+    The simulator logs a request after its last byte is sent, which can be a moment
+    after the client has read it; there is no event to await across the thread.
+    """
+    for _ in range(500):
+        if len(download_requests(server)) - before >= count:
+            break
+        await asyncio.sleep(0.01)
+    return download_requests(server)[before:]
+
+
 def tampered(snapshot: Snapshot) -> Snapshot:
     """The same snapshot with a forged signature."""
     signature = parse_qs(urlsplit(snapshot.url).query)["Signature"][0]
@@ -597,20 +610,20 @@ async def test_dropped_connection_resumes_with_range_to_the_same_file(
     server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(loopback_client)
+    before = len(download_requests(server))
     expected = await served_bytes(None, snapshot)
+    before += len(await recorded_requests(server, before, 1))
     server.sim.add_fault(
         Fault(method="GET", path=r"^/snapshots/", drop_after_bytes=400_000, times=1)
     )
-    before = len(download_requests(server))
     sleeps = Sleeps()
 
     result = await engine(loopback_client, sleep=sleeps).download(snapshot, tmp_path / "a.zip")
 
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
     assert result.resumes >= 1
-    requests = download_requests(server)[before:]
-    assert requests[0].get("dropped") is True
-    assert requests[-1]["status"] == 206
+    requests = await recorded_requests(server, before, 2)
+    assert [(e["status"], e.get("dropped", False)) for e in requests] == [(200, True), (206, False)]
     assert sleeps.delays == [0.5]
 
 
@@ -618,7 +631,9 @@ async def test_drop_then_expired_link_refreshes_and_resumes(
     server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(loopback_client)
+    before = len(download_requests(server))
     expected = await served_bytes(None, snapshot)
+    before += len(await recorded_requests(server, before, 1))
     server.sim.add_fault(Fault(path=r"^/snapshots/", drop_after_bytes=300_000, times=1))
     server.sim.add_fault(Fault(path=r"^/snapshots/", status=403, body=EXPIRED_XML, times=1))
 
@@ -627,8 +642,8 @@ async def test_drop_then_expired_link_refreshes_and_resumes(
 
     result = await engine(loopback_client).download(snapshot, tmp_path / "a.zip", refresh=refresh)
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
-    statuses = [e["status"] for e in download_requests(server)]
-    assert statuses[-2:] == [403, 206]
+    statuses = [e["status"] for e in await recorded_requests(server, before, 3)]
+    assert statuses == [200, 403, 206]
 
 
 async def test_network_failure_keeps_the_part_and_a_later_call_resumes_it(
@@ -742,3 +757,29 @@ async def test_two_downloads_to_one_file_are_refused(
     assert caught.value.reason == "exists"
     result = await first
     assert result.size == snapshot.size
+
+
+async def test_cancelling_the_task_keeps_the_part_for_a_later_resume(
+    server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
+) -> None:
+    snapshot = await newest_snapshot(loopback_client)
+    expected = await served_bytes(None, snapshot)
+    started = asyncio.Event()
+
+    def on_progress(progress: Progress) -> None:
+        if progress.received > 300_000:
+            started.set()
+
+    destination = tmp_path / "a.zip"
+    run = engine(loopback_client, chunk_size=16 << 10, clock=Ticks(1.0))
+    task = asyncio.ensure_future(run.download(snapshot, destination, on_progress=on_progress))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert not destination.exists()
+    assert 0 < part_path(destination).stat().st_size < snapshot.size
+    result = await engine(loopback_client).download(snapshot, destination)
+    assert result.sha256 == hashlib.sha256(expected).hexdigest()
+    assert result.resumes == 1
