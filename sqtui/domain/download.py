@@ -533,8 +533,9 @@ class DownloadEngine:
                     await sink.flush()
                     await sink.settle_syncs()
                 finally:
-                    # Whatever happened, the worker is done with the file before it closes.
-                    sink.close()
+                    # Whatever happened, the workers are done with the file before it
+                    # closes; waiting for a disk flush must not freeze the event loop.
+                    await asyncio.shield(asyncio.to_thread(sink.close))
                 meter.update(sink.received, resumes, final=True)
                 await asyncio.to_thread(_sync, file, self.fsync)
         except OSError as error:
