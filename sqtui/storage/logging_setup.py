@@ -95,6 +95,9 @@ def setup_logging(path: Path, level: int = logging.INFO) -> None:
     """Log the ``sqtui`` logger to ``path`` (1 MB x 3 files, 0o600, redacted); idempotent."""
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(level)
+    # httpx logs every request's full URL at INFO, signed download URLs included;
+    # keep it quiet should anyone attach a handler to the root logger.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     target = os.path.abspath(path)
     for handler in list(logger.handlers):
         if isinstance(handler, _PrivateRotatingFileHandler):
