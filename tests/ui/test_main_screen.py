@@ -294,3 +294,18 @@ async def test_a_pending_snapshot_not_listed_in_time_is_marked_not_seen_yet(
         assert main.table.pending  # still watched
         assert len(h.requests("POST", "/snapshots")) == 1
         assert len(h.requests("GET", "/snapshots")) >= 2  # the listing was polled
+
+
+async def test_y_copies_the_signed_url_and_says_so(make_harness: Any) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        await pilot.press("tab", "j", "y")
+        await pilot.pause()
+        selected = main.table.selected
+        assert selected is not None
+        assert h.app.clipboard == selected.url
+        assert "Signature=" in h.app.clipboard
+        copied = [n for n in notifications(h.app) if "Copied the signed download URL" in n]
+        assert copied and "Signature" not in copied[0]
