@@ -159,6 +159,17 @@ def no_trace(destination: Path) -> bool:
     return not destination.exists() and not part_path(destination).exists()
 
 
+async def fails_with(
+    reason: str, client: SquareCloudClient, snapshot: Snapshot, target: Path, **kwargs: Any
+) -> DownloadError:
+    """Download and expect ``reason``, with nothing left under the final name."""
+    with pytest.raises(DownloadError) as caught:
+        await engine(client).download(snapshot, target, **kwargs)
+    assert caught.value.reason == reason
+    assert no_trace(target)
+    return caught.value
+
+
 # -- success ---------------------------------------------------------------------------
 
 
@@ -493,10 +504,9 @@ async def test_a_refresh_offering_another_version_is_not_used(
     async def refresh() -> Snapshot:
         return snapshots[1]
 
-    with pytest.raises(DownloadError) as caught:
-        await engine(client).download(tampered(snapshots[0]), tmp_path / "a.zip", refresh=refresh)
-    assert caught.value.reason == "not_found"
-    assert no_trace(tmp_path / "a.zip")
+    await fails_with(
+        "not_found", client, tampered(snapshots[0]), tmp_path / "a.zip", refresh=refresh
+    )
 
 
 async def test_missing_object_is_not_found(
@@ -505,10 +515,7 @@ async def test_missing_object_is_not_found(
     snapshot = await newest_snapshot(client)
     body = "<Error><Code>NoSuchVersion</Code><Message>gone</Message></Error>"
     app.state.sim.add_fault(Fault(path=r"^/snapshots/", status=404, body=body, times=1))
-    with pytest.raises(DownloadError) as caught:
-        await engine(client).download(snapshot, tmp_path / "a.zip")
-    assert caught.value.reason == "not_found"
-    assert no_trace(tmp_path / "a.zip")
+    await fails_with("not_found", client, snapshot, tmp_path / "a.zip")
 
 
 @pytest.mark.parametrize("delta", [+10, -10])
@@ -517,10 +524,7 @@ async def test_listed_size_that_differs_from_the_file_is_a_size_mismatch(
 ) -> None:
     snapshot = await newest_snapshot(client)
     wrong = dataclasses.replace(snapshot, size=snapshot.size + delta)
-    with pytest.raises(DownloadError) as caught:
-        await engine(client).download(wrong, tmp_path / "a.zip")
-    assert caught.value.reason == "size_mismatch"
-    assert no_trace(tmp_path / "a.zip")
+    await fails_with("size_mismatch", client, wrong, tmp_path / "a.zip")
 
 
 async def test_short_body_served_as_complete_is_a_size_mismatch(
@@ -528,10 +532,7 @@ async def test_short_body_served_as_complete_is_a_size_mismatch(
 ) -> None:
     snapshot = await newest_snapshot(client)
     app.state.sim.add_fault(Fault(path=r"^/snapshots/", body="PK\x03\x04 truncated", times=1))
-    with pytest.raises(DownloadError) as caught:
-        await engine(client).download(snapshot, tmp_path / "a.zip")
-    assert caught.value.reason == "size_mismatch"
-    assert no_trace(tmp_path / "a.zip")
+    await fails_with("size_mismatch", client, snapshot, tmp_path / "a.zip")
 
 
 async def test_bytes_of_the_right_size_that_are_no_zip_are_corrupt(
@@ -539,10 +540,7 @@ async def test_bytes_of_the_right_size_that_are_no_zip_are_corrupt(
 ) -> None:
     snapshot = await newest_snapshot(client)
     app.state.sim.add_fault(Fault(path=r"^/snapshots/", body="x" * snapshot.size, times=1))
-    with pytest.raises(DownloadError) as caught:
-        await engine(client).download(snapshot, tmp_path / "a.zip")
-    assert caught.value.reason == "corrupt"
-    assert no_trace(tmp_path / "a.zip")
+    await fails_with("corrupt", client, snapshot, tmp_path / "a.zip")
 
 
 async def test_stale_part_with_wrong_bytes_is_caught_as_corrupt(
