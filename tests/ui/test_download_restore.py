@@ -48,7 +48,7 @@ async def test_download_writes_a_verified_file_and_records_it(
         assert len(data) == snap.size
         assert zipfile.ZipFile(path).testzip() is None
         digest = hashlib.sha256(data).hexdigest()
-        assert any(digest in n for n in notifications(h.app))
+        await wait_for(pilot, lambda: any(digest in n for n in notifications(h.app)))
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(h.app.screen, HistoryScreen))
         history = h.app.screen
@@ -91,7 +91,7 @@ async def test_cancel_a_running_download_leaves_nothing(make_harness: Any, tmp_p
         await wait_for(pilot, lambda: not main.downloads.running)
         [transfer] = main.downloads.transfers.values()
         assert transfer.state == "cancelled"
-        assert any("cancelled" in n for n in notifications(h.app))
+        await wait_for(pilot, lambda: any("cancelled" in n for n in notifications(h.app)))
     assert not (tmp_path / "dl").exists() or list((tmp_path / "dl").iterdir()) == []
 
 
@@ -142,7 +142,7 @@ async def test_restore_in_progress_is_reported_plainly(make_harness: Any) -> Non
         dialog.query_one("#safety").value = False  # type: ignore[attr-defined]
         await pilot.press(*"api-gateway", "enter")
         await wait_for(pilot, lambda: any("RESTORE_IN_PROGRESS" in n for n in notifications(h.app)))
-        assert any("still running" in n for n in notifications(h.app))
+        await wait_for(pilot, lambda: any("still running" in n for n in notifications(h.app)))
         assert h.requests("POST", "/snapshots") == h.requests("POST", "/restore")  # no safety
         [entry] = main_of(h).history.read()  # type: ignore[union-attr]
         assert (entry.action, entry.outcome) == ("restore", "failed")
@@ -168,5 +168,5 @@ async def test_read_only_refuses_restore(make_harness: Any) -> None:
         await pilot.press("tab", "r")
         await pilot.pause()
         assert isinstance(h.app.screen, MainScreen)
-        assert any("Read-only" in n for n in notifications(h.app))
+        await wait_for(pilot, lambda: any("Read-only" in n for n in notifications(h.app)))
         assert h.requests("POST", "/restore") == []

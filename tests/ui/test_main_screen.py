@@ -107,7 +107,7 @@ async def test_create_goes_pending_then_ready(make_harness: Any) -> None:
         await wait_for(pilot, lambda: main.table.pending[0].reason == "processing")
         assert "pending" in str(main.table.get_row_at(0)[4])
         await wait_for(pilot, lambda: not main.table.pending and main.table.row_count == 31)
-        assert any("is ready" in n for n in notifications(h.app))
+        await wait_for(pilot, lambda: any("is ready" in n for n in notifications(h.app)))
         newest = main.table._sorted()[0]
         assert newest.origin == "manual"
         assert len(h.requests("POST", "/snapshots")) == 1
@@ -121,7 +121,9 @@ async def test_cooldown_is_shown_and_nothing_is_sent(make_harness: Any) -> None:
         await wait_for(pilot, lambda: len(h.requests("POST", "/snapshots")) == 1)
         await pilot.press("n")
         await pilot.pause()
-        assert any("KEEP_CALM" in n and "wait" in n for n in notifications(h.app))
+        await wait_for(
+            pilot, lambda: any("KEEP_CALM" in n and "wait" in n for n in notifications(h.app))
+        )
         assert len(h.requests("POST", "/snapshots")) == 1
 
 
@@ -140,7 +142,7 @@ async def test_read_only_refuses_create_without_a_request(make_harness: Any) -> 
         assert "READ-ONLY" in str(main_of(h).query_one(StatusBar).render())
         await pilot.press("n")
         await pilot.pause()
-        assert any("Read-only" in n for n in notifications(h.app))
+        await wait_for(pilot, lambda: any("Read-only" in n for n in notifications(h.app)))
         assert h.requests("POST", "/snapshots") == []
 
 
@@ -207,7 +209,7 @@ async def test_pending_snapshots_survive_a_restart(make_harness: Any, tmp_path: 
         main = main_of(again)
         assert main.table.pending
         await wait_for(pilot, lambda: not main.table.pending, 20)
-        assert any("is ready" in n for n in notifications(again.app))
+        await wait_for(pilot, lambda: any("is ready" in n for n in notifications(again.app)))
     assert len(h.requests("POST", "/snapshots")) == 1
 
 
@@ -276,7 +278,7 @@ async def test_last_good_view_is_shown_stale_when_the_api_is_down(
         await pilot.press("tab", "d")
         await pilot.pause()
         assert isinstance(again.app.screen, MainScreen)  # no dialog for a cached row
-        assert any("from the cache" in n for n in notifications(again.app))
+        await wait_for(pilot, lambda: any("from the cache" in n for n in notifications(again.app)))
 
 
 async def test_a_pending_snapshot_not_listed_in_time_is_marked_not_seen_yet(
@@ -290,7 +292,7 @@ async def test_a_pending_snapshot_not_listed_in_time_is_marked_not_seen_yet(
         await pilot.press("n")
         await wait_for(pilot, lambda: "not seen yet" in str(main.table.get_row_at(0)[4]), 8)
         await wait_for(pilot, lambda: any("not listed yet" in n for n in notifications(h.app)))
-        assert any("not sent again" in n for n in notifications(h.app)), notifications(h.app)
+        await wait_for(pilot, lambda: any("not sent again" in n for n in notifications(h.app)))
         assert main.table.pending  # still watched
         assert len(h.requests("POST", "/snapshots")) == 1
         assert len(h.requests("GET", "/snapshots")) >= 2  # the listing was polled
@@ -307,5 +309,21 @@ async def test_y_copies_the_signed_url_and_says_so(make_harness: Any) -> None:
         assert selected is not None
         assert h.app.clipboard == selected.url
         assert "Signature=" in h.app.clipboard
+        await wait_for(pilot, lambda: any("Copied the signed" in n for n in notifications(h.app)))
         copied = [n for n in notifications(h.app) if "Copied the signed download URL" in n]
         assert copied and "Signature" not in copied[0]
+
+
+async def test_s_sorts_by_the_next_column_and_marks_its_header(make_harness: Any) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        table = main_of(h).table
+        await pilot.press("tab", "s")
+        await pilot.pause()
+        labels = [str(c.label) for c in table.columns.values()]
+        assert "Size ▼" in labels and "Modified" in labels
+        sizes = [int(s.size) for s in table._sorted()]
+        assert sizes == sorted(sizes, reverse=True)
+        shown = [str(table.get_row_at(i)[2]) for i in range(3)]
+        assert shown == [str(table._cells(s)[2]) for s in table._sorted()[:3]]

@@ -588,7 +588,8 @@ class MainScreen(Screen[None]):
             self._set_activity(snap, None)
             with contextlib.suppress(NoMatches):
                 self.sidebar.set_busy(self.restoring)
-            self.load_listing(resource)
+            # The resource restarted: its running state and listing both changed.
+            self.refresh_all()
 
     async def _safety_snapshot(self, resource: Resource, snap: Snapshot) -> bool:
         """Take the safety snapshot; True once it is ready or listed as pending."""

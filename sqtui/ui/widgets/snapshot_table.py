@@ -10,7 +10,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
 
 from sqtui.api.models import Snapshot
 from sqtui.display import age_text, elapsed_text, local_time, size_text
@@ -91,6 +91,7 @@ class SnapshotTable(DataTable[Text]):
         self.pending = list(pending)
         self.activity = dict(activity or {})
         self._now = now
+        self._label_sorted_column()
         self.clear()
         for p in self.pending:
             self.add_row(*self._pending_cells(p), key=PENDING_PREFIX + _pending_key(p))
@@ -99,6 +100,15 @@ class SnapshotTable(DataTable[Text]):
         if current is not None:
             with contextlib.suppress(RowDoesNotExist):
                 self.move_cursor(row=self.get_row_index(current), animate=False)
+
+    def _label_sorted_column(self) -> None:
+        """Mark the sorted column's header with an arrow (▼ descending, ▲ ascending)."""
+        arrow = " ▼" if self.sort_reverse else " ▲"
+        for label in COLUMNS:
+            column = self.columns.get(ColumnKey(label.lower()))
+            if column is not None:
+                sorted_here = label.lower() == self.sort_by
+                column.label = Text(label + (arrow if sorted_here else ""))
 
     def tick(self, now: datetime) -> None:
         """Refresh the cells that change with time (ages, elapsed counters)."""
