@@ -99,7 +99,8 @@ class ApiError(Exception):
         if sentence is None:
             what = f"HTTP {self.status}" if self.status is not None else "no answer"
             sentence = f"Request failed ({what})"
-        detail = f" {self.message.rstrip('.')}." if self.message else ""
+        message = self.message.strip().rstrip(".")
+        detail = f" {message[:1].upper()}{message[1:]}." if message else ""
         return f"{sentence} [{self.code}].{detail}"
 
     def __repr__(self) -> str:

@@ -35,5 +35,5 @@ def test_errors_never_carry_a_signature() -> None:
 def test_unknown_code_is_a_generic_failure_of_its_status() -> None:
     error = ApiError(code="SOMETHING_NEW", status=418, message="teapot")
     assert not (error.is_cooldown or error.is_not_found or error.is_server_error)
-    assert error.human() == "Request failed (HTTP 418) [SOMETHING_NEW]. teapot."
+    assert error.human() == "Request failed (HTTP 418) [SOMETHING_NEW]. Teapot."
     assert ApiError(code="WHATEVER", status=503).is_server_error

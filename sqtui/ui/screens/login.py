@@ -59,8 +59,10 @@ class LoginScreen(Screen[KeySource | None]):
             )
             if self.reason:
                 yield Static(Text(self.reason), id="reason", classes="error")
-            yield Input(password=True, placeholder="API key", id="key")
-            yield Checkbox("Remember it in the OS keyring", value=False, id="remember")
+            yield Input(password=True, placeholder="API key", id="key", compact=True)
+            yield Checkbox(
+                "Remember it in the OS keyring", value=False, id="remember", compact=True
+            )
             yield Static("", id="keyring-note", classes="note")
             yield Static("", id="error", classes="error")
             with Horizontal(classes="buttons"):
@@ -90,6 +92,8 @@ class LoginScreen(Screen[KeySource | None]):
             note.update("")
             return
         note.update(Text(str(NoKeyringAvailable())))
+        # Nothing can be remembered: the choice would only confuse.
+        remember.display = False
         self.query_one("#sign-in", Button).label = "Use for this session only"
 
     @on(Input.Submitted, "#key")
