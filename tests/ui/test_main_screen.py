@@ -327,3 +327,22 @@ async def test_s_sorts_by_the_next_column_and_marks_its_header(make_harness: Any
         assert sizes == sorted(sizes, reverse=True)
         shown = [str(table.get_row_at(i)[2]) for i in range(3)]
         assert shown == [str(table._cells(s)[2]) for s in table._sorted()[:3]]
+
+
+async def test_rate_limited_pauses_polling_and_says_so(make_harness: Any) -> None:
+    config = SimConfig(seed=3, speed=100, generation_seconds=1_000_000, snapshot_mb=0.05)
+    h = make_harness(sim=config)
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        await pilot.press("n")
+        await wait_for(
+            pilot, lambda: bool(main.table.pending) and main.table.pending[0].reason == "processing"
+        )
+        h.sim.add_fault(Fault(method="GET", path=r"/snapshots$", status=429, code="RATE_LIMITED"))
+        await wait_for(pilot, lambda: main.session.polling_paused_for() is not None)
+        polls = len(h.requests("GET", "/snapshots"))
+        await wait_for(pilot, lambda: "RATE LIMITED" in str(main.query_one(StatusBar).render()))
+        await pilot.pause(0.5)
+        # Paused: no more listing requests while the limit lasts.
+        assert len(h.requests("GET", "/snapshots")) == polls
