@@ -666,6 +666,8 @@ async def _restore(run: _Run) -> int:
             )
         if not _confirmed(resource):
             raise _Stop(EXIT_FAILED, "not confirmed; nothing was sent.")
+    if run.args.safety_snapshot:
+        await _safety_snapshot(run, resource)
     _say("Restoring… (about a minute; the server answers when it is done)")
     try:
         await run.session.restore(resource, snapshot)
@@ -689,6 +691,43 @@ async def _restore(run: _Run) -> int:
         sys.stdout,
     )
     return EXIT_OK
+
+
+async def _safety_snapshot(run: _Run, resource: Resource) -> None:
+    """Take a snapshot of the current state first; any failure stops the restore."""
+    if run.session.read_only:
+        # Said by the restore itself; no safety snapshot is attempted for nothing.
+        return
+    _say("Taking a safety snapshot first…")
+    # The quota and this machine's earlier creates decide whether it can be sent.
+    await run.session.load_overview()
+    _seed_cooldowns(run)
+    try:
+        created = await run.session.create(resource)
+    except CreateRefused as refused:
+        raise _Stop(
+            EXIT_QUOTA,
+            f"no safety snapshot: {refused.sentence} Nothing was restored.",
+        ) from None
+    except ApiError as error:
+        run.record("safety-snapshot", "failed", resource, detail=error.human())
+        raise _Stop(
+            exit_code_for(error),
+            f"the safety snapshot failed: {printable(error.human())} Nothing was restored.",
+        ) from None
+    if created.pending is not None:
+        run.record(
+            "safety-snapshot",
+            "pending",
+            resource,
+            when=created.requested_at,
+            detail=f"generating ({created.pending.reason}); watching the listing",
+        )
+        _say("Safety snapshot accepted; it is still generating (`sqtui` keeps watching it).")
+    else:
+        version = created.ready.version_id if created.ready else None
+        run.record("safety-snapshot", "ok", resource, when=created.requested_at, version=version)
+        _say("Safety snapshot ready.")
 
 
 # -- plumbing ------------------------------------------------------------------------------
@@ -818,6 +857,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the snapshot's version id, or a unique prefix of it",
     )
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.add_argument(
+        "--safety-snapshot",
+        action="store_true",
+        help="snapshot the current state first; if that cannot be done, nothing is restored",
+    )
     return parser
 
 

@@ -528,3 +528,28 @@ def test_restore_in_progress_is_reported_with_its_code(
     assert "RESTORE_IN_PROGRESS" in err and out == "" and "Traceback" not in err
     entry = history(home)[-1]
     assert entry["outcome"] == "failed" and "RESTORE_IN_PROGRESS" in entry["detail"]
+
+
+def test_restore_with_a_safety_snapshot_takes_it_first_and_refuses_when_it_cannot(
+    server: SimServer, capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    db = resources(server, "database")[1]
+    version = listing(capsys, server, db["id"])["snapshots"][1]["version_id"]
+    argv = ("restore", db["id"], "--version", version, "--yes", "--safety-snapshot")
+    code, out, err = run(capsys, server, *argv)
+    assert code == 0, err
+    assert "safety snapshot" in err.lower() and out.startswith("Restored ")
+    posts = [
+        e["path"] for e in server.sim.events if e.get("method") == "POST" and db["id"] in e["path"]
+    ]
+    assert posts[-2].endswith("/snapshots") and posts[-1].endswith("/snapshots/restore")
+    assert [(e["action"], e["outcome"]) for e in history(home)[-2:]] == [
+        ("safety-snapshot", "ok"),
+        ("restore", "ok"),
+    ]
+    # Again at once: the resource's cooldown forbids a safety snapshot, so nothing happens.
+    restores = len(requests(server, "POST", f"{db['id']}.*/restore$"))
+    code, out, err = run(capsys, server, *argv)
+    assert code == EXIT_QUOTA
+    assert "Nothing was restored" in err and out == ""
+    assert len(requests(server, "POST", f"{db['id']}.*/restore$")) == restores
