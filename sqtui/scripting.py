@@ -446,25 +446,15 @@ async def _wait_listed(run: _Run, resource: Resource, pending: PendingSnapshot) 
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            paused = run.session.polling_paused_for()
-            delay = paused.total_seconds() if paused else pending.next_poll_delay()
-            await asyncio.sleep(min(delay, left))
-            try:
-                listing = await run.session.list_snapshots(resource)
-            except ApiError as error:
-                if error.is_access_denied or error.is_not_found:
-                    raise
-                log.info("poll of %s failed: %s", resource.id, error.code)
-                _say(f"(listing failed, still watching: {printable(error.human())})")
-                pending = run.session.pending.polled(pending)
+            outcome = await run.session.poll_pending(resource, pending, max_wait=left)
+            pending = outcome.pending
+            if outcome.error is not None:
+                if outcome.error.is_access_denied or outcome.error.is_not_found:
+                    raise outcome.error
+                _say(f"(listing failed, still watching: {printable(outcome.error.human())})")
                 continue
-            found = [
-                s for s in run.session.resolve_pending(resource, listing) if pending.matches(s)
-            ]
-            still = any(
-                p.requested_at == requested for p in run.session.pending.for_resource(resource.id)
-            )
-            if found and not still:
+            found = [s for s in outcome.ready if pending.matches(s)]
+            if found and not run.session.is_pending(pending):
                 snapshot = max(found, key=lambda s: s.modified)
                 waited = _span((run.now() - requested).total_seconds())
                 run.record(
@@ -477,7 +467,6 @@ async def _wait_listed(run: _Run, resource: Resource, pending: PendingSnapshot) 
                 )
                 _say(f"Ready: {_snapshot_label(snapshot, run.now())}", sys.stdout)
                 return EXIT_OK
-            pending = run.session.pending.polled(pending)
     except asyncio.CancelledError:
         run.record("create", "pending", resource, when=requested, detail="stopped waiting")
         _say(

@@ -7,6 +7,7 @@ create that would be refused anyway instead of spending a request on it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -65,6 +66,15 @@ class Created:
     ready: SnapshotReady | None = None
     pending: PendingSnapshot | None = None
     snapshot: Snapshot | None = None
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """One look at a resource's listing on behalf of a pending snapshot."""
+
+    pending: PendingSnapshot
+    ready: list[Snapshot] = field(default_factory=list)
+    error: ApiError | None = None
 
 
 @dataclass
@@ -174,6 +184,43 @@ class Session:
     def resolve_pending(self, resource: Resource, listing: list[Snapshot]) -> list[Snapshot]:
         """Pending snapshots of ``resource`` that ``listing`` now shows (then forgotten)."""
         return self.pending.resolve(resource.id, listing)
+
+    def is_pending(self, pending: PendingSnapshot) -> bool:
+        """True while ``pending`` is still watched (not listed, not dismissed)."""
+        return any(
+            p.requested_at == pending.requested_at
+            for p in self.pending.for_resource(pending.resource_id)
+        )
+
+    async def poll_pending(
+        self,
+        resource: Resource,
+        pending: PendingSnapshot,
+        *,
+        scale: float = 1.0,
+        max_wait: float | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> PollOutcome:
+        """Wait for the next look (or out a ``RATE_LIMITED`` pause), then list once.
+
+        The listing is read, never the create re-sent. ``ready`` holds every pending
+        snapshot of the resource that the listing now shows. A resource that is gone
+        (404) drops the pending snapshot.
+        """
+        paused = self.polling_paused_for()
+        delay = paused.total_seconds() if paused else pending.next_poll_delay(scale)
+        await sleep(delay if max_wait is None else min(delay, max_wait))
+        pending = self.pending.polled(pending)
+        if self.polling_paused_for() is not None:
+            return PollOutcome(pending)
+        try:
+            listing = await self.list_snapshots(resource)
+        except ApiError as error:
+            log.info("pending poll of %s failed: %s", resource.id, error.code)
+            if error.is_not_found:
+                self.pending.discard(pending)
+            return PollOutcome(pending, error=error)
+        return PollOutcome(pending, ready=self.resolve_pending(resource, listing))
 
     def quota(self) -> QuotaStatus:
         """The daily quota now."""

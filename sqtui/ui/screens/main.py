@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from datetime import datetime
@@ -192,7 +191,11 @@ class MainScreen(Screen[None]):
         self._save_view()
 
     def _apply_listing(self, resource: Resource, listing: list[Snapshot]) -> None:
-        for snap in self.session.resolve_pending(resource, listing):
+        self._announce_ready(resource, self.session.resolve_pending(resource, listing))
+
+    def _announce_ready(self, resource: Resource, ready: list[Snapshot]) -> None:
+        """Pending snapshots now listed: say so, record them, redraw."""
+        for snap in ready:
             self._record("create", "ok", resource, snap, detail="listed after pending")
             self.notify(
                 f"Snapshot of {printable(resource.name)} is ready ({size_text(snap.size)}).",
@@ -351,32 +354,17 @@ class MainScreen(Screen[None]):
     async def watch_pending(self, pending: PendingSnapshot, key: str) -> None:
         """Poll the resource's listing (never the create) until the snapshot is listed."""
         try:
-            while True:
-                await asyncio.sleep(pending.next_poll_delay(self.poll_scale))
-                paused = self.session.polling_paused_for()
-                if paused is not None:
-                    await asyncio.sleep(paused.total_seconds())
-                    continue
-                if not any(
-                    p.requested_at == pending.requested_at
-                    for p in self.session.pending.for_resource(pending.resource_id)
-                ):
-                    return
+            while self.session.is_pending(pending):
                 account = self.session.account
                 resource = account.find(pending.resource_id) if account else None
                 if resource is None:
                     return
-                pending = self.session.pending.polled(pending)
-                try:
-                    listing = await self.session.list_snapshots(resource)
-                except ApiError as error:
-                    log.info("pending poll of %s failed: %s", resource.id, error.code)
-                    if error.is_not_found:
-                        self.session.pending.discard(pending)
-                        self._report(error, f"Pending snapshot of {printable(resource.name)}")
-                        return
-                    continue
-                self._apply_listing(resource, listing)
+                outcome = await self.session.poll_pending(resource, pending, scale=self.poll_scale)
+                pending = outcome.pending
+                if outcome.error is not None and outcome.error.is_not_found:
+                    self._report(outcome.error, f"Pending snapshot of {printable(resource.name)}")
+                    return
+                self._announce_ready(resource, outcome.ready)
         finally:
             self._watched.discard(key)
 
