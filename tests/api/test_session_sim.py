@@ -205,3 +205,67 @@ async def test_two_creates_of_one_resource_count_twice_while_the_second_is_pendi
     assert len(session.pending.for_resource(app.id)) == 1  # the second still generates
     assert h.sim.state()["quota"]["used"] == 2
     assert session.quota().used == 2
+
+
+async def test_poll_pending_reads_the_listing_until_the_snapshot_shows(make_sim: MakeSim) -> None:
+    h = make_sim(generation_seconds=150)
+    session = session_of(h)
+    app = (await session.load_overview()).account.applications[0]
+    await session.list_snapshots(app)
+    created = await session.create(app)
+    pending = created.pending
+    assert pending is not None
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        h.clock.advance(seconds)
+
+    outcomes = []
+    while session.is_pending(pending):
+        outcome = await session.poll_pending(app, pending, sleep=sleep)
+        pending = outcome.pending
+        outcomes.append(outcome)
+        assert len(outcomes) < 50
+    assert outcomes[-1].ready and outcomes[-1].ready[0].origin == "manual"
+    assert all(not o.ready for o in outcomes[:-1])
+    assert waits == sorted(waits) and waits[0] < waits[-1]  # growing intervals
+    assert posts_to(h, app) == 1  # never posted again
+
+
+async def test_poll_pending_waits_out_a_rate_limit_without_listing(make_sim: MakeSim) -> None:
+    h = make_sim(generation_seconds=150)
+    session = session_of(h)
+    app = (await session.load_overview()).account.applications[0]
+    created = await session.create(app)
+    assert created.pending is not None
+    h.sim.add_fault(Fault(method="GET", path=r"/snapshots$", status=429, code="RATE_LIMITED"))
+    outcome = await session.poll_pending(app, created.pending, sleep=lambda s: _noop())
+    assert outcome.error is not None and outcome.error.is_rate_limited
+    paused = session.polling_paused_for()
+    assert paused is not None
+    listings = len(h.requests_seen("GET", f"/v2/apps/{app.id}/snapshots"))
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    outcome = await session.poll_pending(app, outcome.pending, sleep=sleep)
+    assert waits == [pytest.approx(paused.total_seconds(), abs=1)]
+    assert len(h.requests_seen("GET", f"/v2/apps/{app.id}/snapshots")) == listings
+
+
+async def test_poll_pending_forgets_a_snapshot_of_a_deleted_resource(make_sim: MakeSim) -> None:
+    h = make_sim(generation_seconds=150)
+    session = session_of(h)
+    app = (await session.load_overview()).account.applications[0]
+    created = await session.create(app)
+    assert created.pending is not None
+    h.sim.add_fault(Fault(method="GET", path=r"/snapshots$", status=404, code="APP_NOT_FOUND"))
+    outcome = await session.poll_pending(app, created.pending, sleep=lambda s: _noop())
+    assert outcome.error is not None and outcome.error.is_not_found
+    assert not session.is_pending(created.pending)
+
+
+async def _noop() -> None:
+    return None
