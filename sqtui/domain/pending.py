@@ -41,6 +41,11 @@ class PendingSnapshot:
     known_versions: frozenset[str] = field(default_factory=frozenset)
     polls: int = 0
 
+    @property
+    def key(self) -> str:
+        """Identifies this pending snapshot: resource and request time."""
+        return f"{self.resource_id}@{self.requested_at.isoformat()}"
+
     def elapsed(self, now: datetime) -> timedelta:
         """How long ago the create was sent."""
         return max(timedelta(0), now - self.requested_at)
@@ -84,14 +89,14 @@ class PendingTracker:
 
     def add(self, pending: PendingSnapshot) -> None:
         """Start watching a pending snapshot and save."""
-        self._items[_key(pending)] = pending
+        self._items[pending.key] = pending
         self.save()
 
     def polled(self, pending: PendingSnapshot) -> PendingSnapshot:
         """Count one more look at the listing; returns the updated record."""
         updated = replace(pending, polls=pending.polls + 1)
-        if _key(pending) in self._items:
-            self._items[_key(pending)] = updated
+        if pending.key in self._items:
+            self._items[pending.key] = updated
         return updated
 
     def resolve(self, resource_id: str, listing: Sequence[Snapshot]) -> list[Snapshot]:
@@ -110,14 +115,14 @@ class PendingTracker:
             if match is not None:
                 taken.add(match.version_id)
                 found.append(match)
-                del self._items[_key(pending)]
+                del self._items[pending.key]
         if found:
             self.save()
         return found
 
     def discard(self, pending: PendingSnapshot) -> None:
         """Stop watching (the user dismissed it)."""
-        if self._items.pop(_key(pending), None) is not None:
+        if self._items.pop(pending.key, None) is not None:
             self.save()
 
     # -- persistence ------------------------------------------------------------
@@ -140,7 +145,7 @@ class PendingTracker:
                 continue
             pending = _from_json(entry)
             if pending is not None:
-                self._items[_key(pending)] = pending
+                self._items[pending.key] = pending
 
     def save(self) -> None:
         """Write every pending snapshot (this scope's and others') atomically."""
@@ -153,10 +158,6 @@ class PendingTracker:
             write_atomic(self.path, json.dumps({"pending": entries}, indent=1))
         except OSError as error:
             log.warning("could not save pending snapshots: %s", error)
-
-
-def _key(pending: PendingSnapshot) -> str:
-    return f"{pending.resource_id}@{pending.requested_at.isoformat()}"
 
 
 def _to_json(pending: PendingSnapshot, scope: str) -> dict[str, object]:

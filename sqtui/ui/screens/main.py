@@ -257,7 +257,7 @@ class MainScreen(Screen[None]):
         status.redraw(now)
         self.table.tick(now)
         for pending in self.session.pending.items:
-            key = f"{pending.resource_id}@{pending.requested_at.isoformat()}"
+            key = pending.key
             overdue = pending.elapsed(now).total_seconds() >= self.pending_timeout_seconds
             if overdue and key not in self._warned_overdue:
                 self._warned_overdue.add(key)
@@ -345,7 +345,7 @@ class MainScreen(Screen[None]):
             self._watch(pending)
 
     def _watch(self, pending: PendingSnapshot) -> None:
-        key = f"{pending.resource_id}@{pending.requested_at.isoformat()}"
+        key = pending.key
         if key not in self._watched:
             self._watched.add(key)
             self.watch_pending(pending, key)

@@ -94,7 +94,7 @@ class SnapshotTable(DataTable[Text]):
         self._label_sorted_column()
         self.clear()
         for p in self.pending:
-            self.add_row(*self._pending_cells(p), key=PENDING_PREFIX + _pending_key(p))
+            self.add_row(*self._pending_cells(p), key=PENDING_PREFIX + p.key)
         for snap in self._sorted():
             self.add_row(*self._cells(snap), key=snap.version_id)
         if current is not None:
@@ -114,7 +114,7 @@ class SnapshotTable(DataTable[Text]):
         """Refresh the cells that change with time (ages, elapsed counters)."""
         self._now = now
         for p in self.pending:
-            key = PENDING_PREFIX + _pending_key(p)
+            key = PENDING_PREFIX + p.key
             self.update_cell(key, "age", Text(age_text(p.requested_at, now)))
             self.update_cell(key, "state", self._pending_state(p))
         for snap in self.snapshots:
@@ -203,7 +203,3 @@ class SnapshotTable(DataTable[Text]):
             # The Age column already counts up from the request.
             return Text(f"⟳ {word}", style="bold yellow")
         return Text(f"⟳ {word} {elapsed_text(elapsed)}", style="bold yellow")
-
-
-def _pending_key(pending: PendingSnapshot) -> str:
-    return f"{pending.resource_id}@{pending.requested_at.isoformat()}"
