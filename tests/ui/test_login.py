@@ -68,3 +68,18 @@ async def test_a_revoked_key_sends_the_user_back_to_login(make_harness: Any) -> 
         reason = text_of(login, "#reason")
         assert "ACCESS_DENIED" in reason and "…9999" in reason
         assert "revoked-key" not in reason
+
+
+async def test_a_key_revoked_while_running_leads_back_to_login(make_harness: Any) -> None:
+    from sqtui.sim import Fault
+
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+        await wait_for(pilot, lambda: h.app.screen.table.row_count > 0)  # type: ignore[attr-defined]
+        h.sim.add_fault(Fault(path=r"^/v2/", status=401, code="ACCESS_DENIED"))
+        await pilot.press("j")
+        await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
+        login = h.app.screen
+        assert isinstance(login, LoginScreen)
+        assert "ACCESS_DENIED" in text_of(login, "#reason")

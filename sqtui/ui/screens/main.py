@@ -705,6 +705,10 @@ class MainScreen(Screen[None]):
 
     def _report(self, error: ApiError, what: str) -> None:
         log.warning("%s: %r", what, error)
+        if error.is_access_denied:
+            # The key was revoked while sqtui ran: nothing works until a new one.
+            self._key_refused(error)
+            return
         self.notify(
             error.human(),
             title=what,
