@@ -62,10 +62,19 @@ class SqtuiApp(App[None]):
         self.now = now
         self.monotonic = monotonic
         self.session: Session | None = None
-        if settings.theme:
-            self.theme = settings.theme
 
     def on_mount(self) -> None:
+        theme = self.settings.theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        elif theme:
+            known = ", ".join(sorted(self.available_themes))
+            self.notify(
+                f"Unknown theme {theme!r} in the config file; using the default. Known: {known}.",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
         if self.settings.key is not None:
             self.start_session(self.settings.key)
         else:

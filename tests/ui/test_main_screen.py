@@ -346,3 +346,25 @@ async def test_rate_limited_pauses_polling_and_says_so(make_harness: Any) -> Non
         await pilot.pause(0.5)
         # Paused: no more listing requests while the limit lasts.
         assert len(h.requests("GET", "/snapshots")) == polls
+
+
+async def test_an_unknown_theme_in_the_config_is_reported_not_fatal(
+    make_harness: Any,
+) -> None:
+    from dataclasses import replace
+
+    h = make_harness()
+    h.app.settings = replace(h.app.settings, theme="no-such-theme")
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        await wait_for(pilot, lambda: any("no-such-theme" in n for n in notifications(h.app)))
+
+
+async def test_a_known_theme_from_the_config_is_used(make_harness: Any) -> None:
+    from dataclasses import replace
+
+    h = make_harness()
+    h.app.settings = replace(h.app.settings, theme="nord")
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        assert h.app.theme == "nord"
