@@ -20,6 +20,7 @@ from pathlib import Path
 from sqtui import __version__
 from sqtui.api.client import DEFAULT_BASE_URL, SquareCloudClient
 from sqtui.api.errors import ApiError, ErrorKind
+from sqtui.display import printable
 from sqtui.settings import RunSettings
 from sqtui.storage.config import Config, ConfigError, load_config
 from sqtui.storage.credentials import (
@@ -239,14 +240,14 @@ def _login_command(command: str, argv: list[str]) -> int:
     try:
         account = asyncio.run(_check_key(key, settings.api_url))
     except ApiError as error:
-        print(f"sqtui: key {mask(key)} not stored: {error.human()}", file=sys.stderr)
+        print(f"sqtui: key {mask(key)} not stored: {printable(error.human())}", file=sys.stderr)
         return exit_code_for(error)
     try:
         set_key(args.profile, key)
     except (NoKeyringAvailable, CredentialError) as error:
         print(f"sqtui: the key works, but it could not be stored: {error}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"Signed in as {account} (key {mask(key)}, profile {args.profile!r}).")
+    print(f"Signed in as {printable(account)} (key {mask(key)}, profile {args.profile!r}).")
     return EXIT_OK
 
 
