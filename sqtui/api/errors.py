@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from sqtui.api.signed_url import redact_text
+from sqtui.display import printable
 
 
 class ErrorKind(enum.Enum):
@@ -83,7 +84,8 @@ class ApiError(Exception):
         # False when the connection failed before the request left (connect errors):
         # then the server cannot have acted on it.
         self.request_sent = request_sent
-        self.message = redact_text(message)
+        # Server text may carry terminal escape codes: kept visible, never obeyed.
+        self.message = printable(redact_text(message))
         self.status = status
         self.method = method
         self.path = redact_text(path)

@@ -37,3 +37,9 @@ def test_unknown_code_is_a_generic_failure_of_its_status() -> None:
     assert not (error.is_cooldown or error.is_not_found or error.is_server_error)
     assert error.human() == "Request failed (HTTP 418) [SOMETHING_NEW]. Teapot."
     assert ApiError(code="WHATEVER", status=503).is_server_error
+
+
+def test_server_messages_cannot_drive_the_terminal() -> None:
+    error = ApiError(code="X", status=500, message="boom \x1b[2J\x1b]52;c;aGk=\x07 done")
+    assert "\x1b" not in error.human() and "\x07" not in error.human()
+    assert "\\x1b[2J" in error.human()
