@@ -7,10 +7,18 @@ from typing import Any
 from sqtui.ui.screens.login import LoginScreen
 from sqtui.ui.screens.main import MainScreen
 from tests.conftest import MemoryKeyring
-from tests.ui.conftest import wait_for
+from tests.ui.conftest import Harness, wait_for
 
 SIZE = (100, 30)
 GOOD = "sim-key-0000000000000000"
+
+
+async def login_screen(pilot: Any, h: Harness) -> LoginScreen:
+    """Wait for the login screen and return it."""
+    await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
+    screen = h.app.screen
+    assert isinstance(screen, LoginScreen)
+    return screen
 
 
 def text_of(screen: LoginScreen, selector: str) -> str:
@@ -22,9 +30,7 @@ async def test_wrong_key_is_refused_then_a_good_one_is_stored(
 ) -> None:
     h = make_harness(key=None)
     async with h.app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
-        login = h.app.screen
-        assert isinstance(login, LoginScreen)
+        login = await login_screen(pilot, h)
         await wait_for(pilot, lambda: login.keyring_ok)
         await pilot.press(*"wrong-key-1234", "enter")
         await wait_for(pilot, lambda: "refused" in text_of(login, "#error"))
@@ -42,9 +48,7 @@ async def test_without_a_keyring_the_key_is_used_for_this_session_only(
 ) -> None:
     h = make_harness(key=None)
     async with h.app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
-        login = h.app.screen
-        assert isinstance(login, LoginScreen)
+        login = await login_screen(pilot, h)
         await wait_for(pilot, lambda: "keyring" in text_of(login, "#keyring-note").lower())
         note = text_of(login, "#keyring-note")
         assert "SSH" in note
@@ -62,9 +66,7 @@ async def test_without_a_keyring_the_key_is_used_for_this_session_only(
 async def test_a_revoked_key_sends_the_user_back_to_login(make_harness: Any) -> None:
     h = make_harness(key="revoked-key-9999")
     async with h.app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
-        login = h.app.screen
-        assert isinstance(login, LoginScreen)
+        login = await login_screen(pilot, h)
         reason = text_of(login, "#reason")
         assert "ACCESS_DENIED" in reason and "…9999" in reason
         assert "revoked-key" not in reason
@@ -79,7 +81,5 @@ async def test_a_key_revoked_while_running_leads_back_to_login(make_harness: Any
         await wait_for(pilot, lambda: h.app.screen.table.row_count > 0)  # type: ignore[attr-defined]
         h.sim.add_fault(Fault(path=r"^/v2/", status=401, code="ACCESS_DENIED"))
         await pilot.press("j")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
-        login = h.app.screen
-        assert isinstance(login, LoginScreen)
+        login = await login_screen(pilot, h)
         assert "ACCESS_DENIED" in text_of(login, "#reason")
