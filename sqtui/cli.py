@@ -22,7 +22,7 @@ from sqtui.api.client import DEFAULT_BASE_URL, SquareCloudClient
 from sqtui.api.errors import ApiError, ErrorKind
 from sqtui.display import printable
 from sqtui.settings import RunSettings
-from sqtui.storage.config import Config, ConfigError, load_config
+from sqtui.storage.config import Config, ConfigError, load_config, sample_config
 from sqtui.storage.credentials import (
     CredentialError,
     KeySource,
@@ -90,7 +90,7 @@ def _app_parser() -> argparse.ArgumentParser:
         parents=[common_options()],
         description=(
             "Snapshots of Square Cloud applications and databases, from the terminal. "
-            "Other commands: sqtui snapshots | sim | login | logout (each has --help)."
+            "Other commands: sqtui snapshots | sim | login | logout | config (each has --help)."
         ),
     )
     parser.add_argument(
@@ -139,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sim_main(args[1:])
     if args and args[0] in ("login", "logout"):
         return _login_command(args[0], args[1:])
+    if args and args[0] == "config":
+        return _config_command(args[1:])
     if args and args[0] == "snapshots":
         # Imported here: scripting imports this module for the shared options.
         from sqtui.scripting import main as snapshots_main
@@ -200,6 +202,37 @@ def _run_demo(settings: RunSettings) -> int:
         )
         return _launch(demo)
     return EXIT_OK  # pragma: no cover
+
+
+def _config_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="sqtui config",
+        description="Show where sqtui keeps its files, or print a sample config file.",
+    )
+    parser.add_argument(
+        "--sample", action="store_true", help="print a commented config file to start from"
+    )
+    args = parser.parse_args(argv)
+    if args.sample:
+        print(sample_config(), end="")
+        return EXIT_OK
+    where = Locations.default()
+    try:
+        load_config(where.config_file)
+        state = "valid" if where.config_file.exists() else "not created yet: all defaults"
+    except ConfigError as error:
+        state = f"INVALID: {error}"
+    rows = [
+        ("config file", f"{where.config_file}  ({state})"),
+        ("pending snapshots", str(where.pending_file)),
+        ("history", str(where.history_file)),
+        ("cache", str(where.cache_dir)),
+        ("log", str(where.log_file)),
+        ("downloads", str(where.downloads_dir)),
+    ]
+    for label, value in rows:
+        print(f"{label + ':':<19}{value}")
+    return EXIT_OK
 
 
 def _login_command(command: str, argv: list[str]) -> int:

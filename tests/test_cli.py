@@ -144,3 +144,21 @@ def test_snapshots_commands_are_reached_through_sqtui(
     out = capsys.readouterr().out
     assert code == cli.EXIT_OK
     assert '"version_id"' in out and "Signature" not in out
+
+
+def test_config_shows_where_files_live_and_a_valid_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SQTUI_HOME", str(tmp_path))
+    assert cli.main(["config"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert str(tmp_path / "config" / "config.toml") in out and "all defaults" in out
+    assert cli.main(["config", "--sample"]) == cli.EXIT_OK
+    sample = capsys.readouterr().out
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(sample)
+    assert cli.main(["config"]) == cli.EXIT_OK
+    assert "(valid)" in capsys.readouterr().out
+    (tmp_path / "config" / "config.toml").write_text("api_key = 'x'\n")
+    assert cli.main(["config"]) == cli.EXIT_OK
+    assert "INVALID" in capsys.readouterr().out
