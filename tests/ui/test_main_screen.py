@@ -368,3 +368,21 @@ async def test_a_known_theme_from_the_config_is_used(make_harness: Any) -> None:
     async with h.app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, loaded(h))
         assert h.app.theme == "nord"
+
+
+async def test_n_right_after_moving_snapshots_the_resource_the_user_sees(
+    make_harness: Any,
+) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        landing = next(r for r in main.sidebar.resources if r.name == "landing-page")
+        # Keys typed in one burst reach their handlers before the highlight messages
+        # that follow each move have been delivered: the same as calling them in a row.
+        main.sidebar.option_list.action_cursor_down()
+        main.sidebar.option_list.action_cursor_down()
+        main.action_new_snapshot()
+        await wait_for(pilot, lambda: len(h.requests("POST", "/snapshots")) == 1)
+        [post] = h.requests("POST", "/snapshots")
+        assert landing.id in post["path"]

@@ -278,7 +278,7 @@ class MainScreen(Screen[None]):
 
     def action_new_snapshot(self) -> None:
         """``n``: snapshot the selected resource now (checked against quota and cooldowns)."""
-        resource = self.current
+        resource = self.sidebar.highlighted_resource or self.current
         if resource is None:
             self.notify("Select an application or a database first.", severity="warning")
             return
@@ -396,6 +396,17 @@ class MainScreen(Screen[None]):
 
     def _picked(self, verb: str) -> tuple[Resource, Snapshot] | None:
         resource, snap = self.current, self.table.selected
+        highlighted = self.sidebar.highlighted_resource
+        if highlighted is not None and resource is not None and highlighted.id != resource.id:
+            # The cursor moved faster than the table followed: never act on rows
+            # of the resource the user has just left.
+            self.notify(
+                f"Showing the snapshots of {printable(highlighted.name)} first; "
+                f"press the key again to {verb}.",
+                severity="warning",
+                markup=False,
+            )
+            return None
         if resource is None or snap is None:
             self.notify(
                 f"Select a listed snapshot to {verb} (a pending one is not listed yet).",

@@ -63,6 +63,20 @@ class Sidebar(Vertical):
         """The highlighted resource, if any."""
         return next((r for r in self.resources if r.id == self._selected_id), None)
 
+    @property
+    def highlighted_resource(self) -> Resource | None:
+        """The resource under the list's cursor right now.
+
+        Read from the list itself, not from the highlight message that follows it, so
+        a key pressed right after ``j`` acts on what the user sees.
+        """
+        option_list = self.option_list
+        index = option_list.highlighted
+        if index is None or index >= option_list.option_count:
+            return None
+        option_id = option_list.get_option_at_index(index).id
+        return next((r for r in self.resources if r.id == option_id), None)
+
     def show(
         self,
         resources: Sequence[Resource],
