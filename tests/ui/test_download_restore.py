@@ -170,3 +170,21 @@ async def test_read_only_refuses_restore(make_harness: Any) -> None:
         assert isinstance(h.app.screen, MainScreen)
         await wait_for(pilot, lambda: any("Read-only" in n for n in notifications(h.app)))
         assert h.requests("POST", "/restore") == []
+
+
+async def test_dialogs_fit_in_80_by_24_with_their_buttons_visible(make_harness: Any) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, loaded(h))
+        screen_region = h.app.screen.region
+        for key, dialog_type, button in (
+            ("d", DownloadDialog, "#start"),
+            ("r", RestoreDialog, "#restore-button"),
+        ):
+            await pilot.press("tab", key)
+            await wait_for(pilot, lambda t=dialog_type: isinstance(h.app.screen, t))  # type: ignore[misc]
+            await pilot.pause()
+            region = h.app.screen.query_one(button).region
+            assert region.height > 0 and screen_region.contains_region(region), region
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
