@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from sqtui.domain.download import Progress
 from sqtui.sim import FakeClock, SimConfig
 from sqtui.ui.screens.main import MainScreen
+from sqtui.ui.widgets.downloads_panel import Transfer
 from tests.ui.conftest import wait_for
 
 
@@ -78,3 +80,28 @@ def test_restore_dialog(snap_compare: Any, make_harness: Any, size: tuple[int, i
         await pilot.pause()
 
     assert snap_compare(harness(make_harness).app, terminal_size=size, run_before=open_dialog)
+
+
+def test_downloads_panel(snap_compare: Any, make_harness: Any) -> None:
+    async def show_transfers(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        panel = screen.downloads
+        running = Transfer(
+            key="one", label="orders-pg 2026-11-22 03:00", path=Path("/x/a.zip"), total=100 << 20
+        )
+        running.progress = Progress(
+            received=63 << 20, total=100 << 20, speed_bps=41 << 20, eta_seconds=4, resumes=1
+        )
+        done = Transfer(
+            key="two", label="worker 2026-11-21 03:00", path=Path("/x/b.zip"), total=50 << 20
+        )
+        done.state, done.detail = "done", "/x/b.zip · sha256 3f9a1c2b9d0e…"
+        panel.add(running)
+        panel.add(done)
+        await pilot.pause()
+
+    assert snap_compare(
+        harness(make_harness).app, terminal_size=(100, 30), run_before=show_transfers
+    )

@@ -102,14 +102,16 @@ class DownloadsPanel(DataTable[Text]):
         if transfer.state == "running":
             bar = Text(f"{_bar(fraction)} {fraction * 100:3.0f}%")
             received = progress.received if progress else 0
-            status = f"{size_text(received)} / {size_text(transfer.total)}"
+            # Most useful first, so a narrow panel cuts the least useful part.
+            parts = []
             if progress and progress.speed_bps > 0:
-                status += f" · {size_text(int(progress.speed_bps))}/s"
+                parts.append(f"{size_text(int(progress.speed_bps))}/s")
             if progress and progress.eta_seconds is not None:
-                status += f" · ETA {in_text_seconds(progress.eta_seconds)}"
+                parts.append(f"ETA {in_text_seconds(progress.eta_seconds)}")
+            parts.append(_of(received, transfer.total))
             if progress and progress.resumes:
-                status += f" · resumed {progress.resumes} times"
-            return file_cell, bar, Text(status)
+                parts.append(f"resumed {progress.resumes} times")
+            return file_cell, bar, Text(" · ".join(parts), no_wrap=True, overflow="ellipsis")
         styles = {"done": "green", "failed": "bold red", "cancelled": "dim"}
         words = {"done": "✓ saved", "failed": "✗ failed", "cancelled": "cancelled"}
         bar = Text(_bar(1.0 if transfer.state == "done" else fraction), style="dim")
@@ -117,6 +119,15 @@ class DownloadsPanel(DataTable[Text]):
         if transfer.detail:
             outcome.append(f" · {printable(transfer.detail)}")
         return file_cell, bar, outcome
+
+
+def _of(received: int, total: int) -> str:
+    """``63.0 of 100.0 MiB`` (one unit when both share it)."""
+    done, whole = size_text(received), size_text(total)
+    unit = whole.rsplit(" ", 1)[-1]
+    if done.endswith(" " + unit):
+        done = done.rsplit(" ", 1)[0]
+    return f"{done} of {whole}"
 
 
 def in_text_seconds(seconds: float) -> str:
