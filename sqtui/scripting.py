@@ -18,7 +18,7 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -367,22 +367,7 @@ async def _list_account(run: _Run, account: Account) -> int:
 
 def _seed_cooldowns(run: _Run) -> None:
     """Teach the session the creates sent by earlier runs, so cooldowns hold across runs."""
-    now = run.now()
-    mono = run.session.monotonic()
-    horizon = now - timedelta(seconds=run.session.cooldowns.resource_seconds)
-    sent: list[tuple[datetime, str]] = [
-        (p.requested_at, p.resource_id) for p in run.session.pending.items
-    ]
-    sent += [
-        (e.time, e.resource_id)
-        for e in run.history.read()
-        if e.action in ("create", "safety-snapshot")
-        and e.outcome in ("ok", "pending")
-        and e.profile == run.settings.profile
-        and e.time > horizon
-    ]
-    for at, resource_id in sorted(s for s in sent if horizon < s[0] <= now):
-        run.session.cooldowns.record(resource_id, mono - (now - at).total_seconds())
+    run.session.recall_creates(run.history)
 
 
 async def _create(run: _Run) -> int:

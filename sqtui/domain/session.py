@@ -28,6 +28,7 @@ from sqtui.api.models import (
     SnapshotReady,
 )
 from sqtui.domain.cooldown import CooldownLeft, Cooldowns
+from sqtui.domain.history import History
 from sqtui.domain.pending import PendingSnapshot, PendingTracker
 from sqtui.domain.quota import QuotaLedger, QuotaStatus, daily_allowance
 
@@ -184,6 +185,30 @@ class Session:
     def resolve_pending(self, resource: Resource, listing: list[Snapshot]) -> list[Snapshot]:
         """Pending snapshots of ``resource`` that ``listing`` now shows (then forgotten)."""
         return self.pending.resolve(resource.id, listing)
+
+    def recall_creates(self, history: History | None) -> None:
+        """Learn the creates sent before this process started (by sqtui or a script).
+
+        Saved pending snapshots count against the quota until listed, and every create
+        of the last few minutes restarts its cooldowns, so a fresh start never sends a
+        create the server would refuse with ``KEEP_CALM``.
+        """
+        now, mono = self.now(), self.monotonic()
+        horizon = now - timedelta(seconds=max(self.cooldowns.resource_seconds, 1.0))
+        sent = [(p.requested_at, p.resource_id) for p in self.pending.items]
+        for pending in self.pending.items:
+            self.ledger.record_request(pending.resource_id, pending.requested_at)
+        if history is not None:
+            sent += [
+                (entry.time, entry.resource_id)
+                for entry in history.read()
+                if entry.action in ("create", "safety-snapshot")
+                and entry.outcome in ("ok", "pending")
+                and entry.profile == self.profile
+                and horizon < entry.time <= now
+            ]
+        for at, resource_id in sorted(s for s in sent if horizon < s[0] <= now):
+            self.cooldowns.record(resource_id, mono - (now - at).total_seconds())
 
     def is_pending(self, pending: PendingSnapshot) -> bool:
         """True while ``pending`` is still watched (not listed, not dismissed)."""

@@ -386,3 +386,31 @@ async def test_n_right_after_moving_snapshots_the_resource_the_user_sees(
         await wait_for(pilot, lambda: len(h.requests("POST", "/snapshots")) == 1)
         [post] = h.requests("POST", "/snapshots")
         assert landing.id in post["path"]
+
+
+async def test_a_create_sent_by_a_script_moments_ago_still_holds_its_cooldown(
+    make_harness: Any, tmp_path: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqtui.api.models import Resource, ResourceKind
+    from sqtui.domain.history import History, HistoryEntry
+
+    h = make_harness(time_scale=1.0)
+    account = h.sim.state()
+    gateway = next(r for r in account["resources"] if r["name"] == "api-gateway")
+    History(tmp_path / "state" / "history.jsonl").append(
+        HistoryEntry.about(
+            time=datetime.now(UTC) - timedelta(seconds=20),
+            action="create",
+            outcome="ok",
+            profile="default",
+            resource=Resource(ResourceKind.APP, gateway["id"], "api-gateway", 512, "python"),
+        )
+    )
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: any("KEEP_CALM" in n for n in notifications(h.app)))
+        assert any("2 min" in n for n in notifications(h.app))
+        assert h.requests("POST", "/snapshots") == []

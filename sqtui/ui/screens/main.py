@@ -108,6 +108,7 @@ class MainScreen(Screen[None]):
         self.table.pending_timeout_seconds = self.pending_timeout_seconds
         self.sidebar.filter_input.can_focus = False
         self.session.pending.on_change = self._pending_changed
+        self.session.recall_creates(self.history)
         self.sidebar.option_list.focus()
         self.set_interval(1.0, self._tick)
         self.set_interval(AUTO_REFRESH_SECONDS, self._refresh_periodically)
