@@ -208,6 +208,8 @@ async def test_pending_snapshots_survive_a_restart(make_harness: Any, tmp_path: 
         await wait_for(pilot, loaded(again))
         main = main_of(again)
         assert main.table.pending
+        # Not listed yet, but already spent: the quota counts it.
+        assert "1 / 32" in str(main.query_one(QuotaGauge).render())
         await wait_for(pilot, lambda: not main.table.pending, 20)
         await wait_for(pilot, lambda: any("is ready" in n for n in notifications(again.app)))
     assert len(h.requests("POST", "/snapshots")) == 1
