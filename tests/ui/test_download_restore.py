@@ -188,3 +188,29 @@ async def test_dialogs_fit_in_80_by_24_with_their_buttons_visible(make_harness: 
             assert region.height > 0 and screen_region.contains_region(region), region
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+
+
+async def test_several_downloads_run_at_once(make_harness: Any, tmp_path: Path) -> None:
+    h = make_harness(sim=SimConfig(seed=3, speed=50, snapshot_mb=0.05))
+    # Each download waits a little on the host, so both are seen running together.
+    h.sim.add_fault(Fault(method="GET", path=r"^/snapshots/", delay=100, times=2))
+    async with h.app.run_test(size=SIZE) as pilot:
+        await open_download_dialog(pilot, h, tmp_path)
+        await pilot.press("enter")
+        main = main_of(h)
+        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+        main.table.focus()
+        await pilot.press("j", "d")
+        await wait_for(pilot, lambda: isinstance(h.app.screen, DownloadDialog))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(main.downloads.running) == 2)
+        await wait_for(
+            pilot,
+            lambda: [t.state for t in main.downloads.transfers.values()] == ["done", "done"],
+        )
+    files = zips_in(tmp_path)
+    assert len(files) == 2 and all(f.startswith("api-gateway_") for f in files)
+
+
+def zips_in(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.suffix == ".zip")
