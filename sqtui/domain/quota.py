@@ -64,8 +64,10 @@ class QuotaLedger:
     server_exhausted_at: datetime | None = None
 
     def observe_listing(self, resource_id: str, manual_times: Iterable[datetime]) -> None:
-        """Replace what is known of one resource's manual snapshots from a listing."""
-        times = set(manual_times)
+        """Add what a listing shows of one resource's manual snapshots."""
+        # Kept as a union: a manual snapshot stays listed for 30 days, so one missing
+        # from a listing is a stale (server-cached) listing, not a freed slot.
+        times = self.listed.get(resource_id, set()) | set(manual_times)
         self.listed[resource_id] = times
         # Each listed snapshot accounts for at most one request, oldest first, so two
         # creates of one resource count twice until both are listed.

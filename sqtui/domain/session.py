@@ -113,6 +113,7 @@ class Session:
         self.overview: Overview | None = None
         self.listings: dict[str, list[Snapshot]] = {}
         self.rate_limited_until: datetime | None = None
+        self.quota_loaded_at: datetime | None = None
 
     # -- reading -----------------------------------------------------------------
 
@@ -121,8 +122,12 @@ class Session:
         """The account as last loaded."""
         return self.overview.account if self.overview else None
 
-    async def load_overview(self) -> Overview:
-        """Account, running states and service health; the quota from both scopes."""
+    async def load_overview(self, *, quota: bool = True) -> Overview:
+        """Account, running states and service health; with ``quota``, both scopes' listings.
+
+        The account-wide listings are the only way to count snapshots made elsewhere,
+        but they have a rate limit of their own: periodic refreshes may skip them.
+        """
         account = await self._guard(self.client.me())
         self.ledger.allowance = daily_allowance(account.user.plan.memory_limit_mb)
         overview = Overview(account=account, refreshed_at=self.now())
@@ -138,7 +143,8 @@ class Session:
         except ApiError as error:
             log.info("no service status: %s", error.code)
             overview.service = ServiceStatus(status="unknown", message=error.human())
-        await self._load_quota(account)
+        if quota:
+            await self._load_quota(account)
         self.overview = overview
         return overview
 
@@ -160,7 +166,9 @@ class Session:
     async def _load_quota(self, account: Account) -> None:
         for kind in ResourceKind:
             try:
-                listing = await self._guard(self.client.list_account_snapshots(kind))
+                # Not guarded: a 429 here is this route's own limit, not the account's,
+                # and must not pause the watching of pending snapshots.
+                listing = await self.client.list_account_snapshots(kind)
             except ApiError as error:
                 log.info("no account-wide %s listing: %s", kind.value, error.code)
                 continue
@@ -172,6 +180,7 @@ class Session:
                     by_resource.setdefault(snap.resource_id, []).append(snap.modified)
             for resource_id, times in by_resource.items():
                 self.ledger.observe_listing(resource_id, times)
+        self.quota_loaded_at = self.now()
 
     async def list_snapshots(self, resource: Resource) -> list[Snapshot]:
         """The resource's snapshots, newest first; resolves its pending snapshots."""

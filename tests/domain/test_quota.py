@@ -87,3 +87,11 @@ def test_one_listed_snapshot_accounts_for_one_request_only() -> None:
     ledger.observe_listing("a", [NOW - timedelta(minutes=3)])
     assert ledger.status(NOW).used == 2
     assert len(ledger.requested) == 1
+
+
+def test_a_stale_listing_does_not_free_a_slot() -> None:
+    ledger = QuotaLedger(allowance=8)
+    ledger.observe_listing("a", [NOW - timedelta(minutes=10)])
+    # A server-cached listing from before that snapshot existed.
+    ledger.observe_listing("a", [])
+    assert ledger.status(NOW).used == 1

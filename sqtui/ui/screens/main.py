@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.text import Text
@@ -37,6 +37,8 @@ from sqtui.ui.widgets.status_bar import StatusBar
 log = logging.getLogger("sqtui.ui")
 
 AUTO_REFRESH_SECONDS = 120.0
+# The account-wide listings behind the quota have their own rate limit.
+QUOTA_REFRESH = timedelta(minutes=10)
 
 
 class MainScreen(Screen[None]):
@@ -151,11 +153,11 @@ class MainScreen(Screen[None]):
     # -- loading -------------------------------------------------------------------
 
     @work(exclusive=True, group="refresh")
-    async def refresh_all(self) -> None:
-        """Reload the account, running states, service health and the quota."""
+    async def refresh_all(self, quota: bool = True) -> None:
+        """Reload the account, running states, service health and (``quota``) the quota."""
         status = self.query_one(StatusBar)
         try:
-            overview = await self.session.load_overview()
+            overview = await self.session.load_overview(quota=quota)
         except ApiError as error:
             if error.is_access_denied:
                 self._key_refused(error)
@@ -273,7 +275,9 @@ class MainScreen(Screen[None]):
 
     def _refresh_periodically(self) -> None:
         if self.session.polling_paused_for() is None:
-            self.refresh_all()
+            loaded = self.session.quota_loaded_at
+            stale = loaded is None or self._now() - loaded >= QUOTA_REFRESH
+            self.refresh_all(quota=stale)
 
     # -- creating ------------------------------------------------------------------
 
