@@ -416,3 +416,26 @@ async def test_a_create_sent_by_a_script_moments_ago_still_holds_its_cooldown(
         await wait_for(pilot, lambda: any("KEEP_CALM" in n for n in notifications(h.app)))
         assert any("2 min" in n for n in notifications(h.app))
         assert h.requests("POST", "/snapshots") == []
+
+
+async def test_running_down_the_sidebar_reads_only_where_the_cursor_stops(
+    make_harness: Any,
+) -> None:
+    h = make_harness(sim=SimConfig(seed=3, speed=1000, apps=10, databases=0, snapshot_mb=0.05))
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        before = len(h.requests("GET", "/snapshots"))
+        for _ in range(8):
+            main.sidebar.option_list.action_cursor_down()
+            await pilot.pause()
+        target = main.sidebar.highlighted_resource
+        assert target is not None
+        await wait_for(
+            pilot,
+            lambda: bool(main.table.snapshots) and main.table.snapshots[0].resource_id == target.id,
+        )
+        await pilot.pause(0.3)
+        listings = [e for e in h.requests("GET", "/snapshots")[before:] if "/apps/" in e["path"]]
+        assert len(listings) <= 2, listings
+        assert target.id in listings[-1]["path"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ from sqtui.ui.widgets.status_bar import StatusBar
 log = logging.getLogger("sqtui.ui")
 
 AUTO_REFRESH_SECONDS = 120.0
+LISTING_SETTLE_SECONDS = 0.15
 # The account-wide listings behind the quota have their own rate limit.
 QUOTA_REFRESH = timedelta(minutes=10)
 
@@ -183,8 +185,15 @@ class MainScreen(Screen[None]):
             self.load_listing(self.current)
 
     @work(exclusive=True, group="listing")
-    async def load_listing(self, resource: Resource) -> None:
-        """Fetch one resource's snapshots and show them if it is still selected."""
+    async def load_listing(self, resource: Resource, settle: float = 0.0) -> None:
+        """Fetch one resource's snapshots and show them if it is still selected.
+
+        ``settle`` waits first, so holding ``j`` over a long sidebar sends one request
+        for where the cursor stops, not one for every row it passes (a newer call
+        cancels this one while it waits).
+        """
+        if settle:
+            await asyncio.sleep(settle)
         try:
             listing = await self.session.list_snapshots(resource)
         except ApiError as error:
@@ -246,7 +255,7 @@ class MainScreen(Screen[None]):
         title.append(f"  ({printable(detail)})", style="dim")
         self.query_one("#title", Static).update(title)
         self._show_table()
-        self.load_listing(resource)
+        self.load_listing(resource, settle=LISTING_SETTLE_SECONDS)
 
     @on(ResourceOpened)
     def _resource_opened(self, event: ResourceOpened) -> None:
