@@ -169,6 +169,7 @@ async def test_server_error_and_non_json_on_refresh_keep_the_app_up(make_harness
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: any("HTTP 500" in n for n in notifications(h.app)))
         await wait_for(pilot, lambda: "STALE" in str(main.query_one(StatusBar).render()))
+        assert "API failing" in str(main.query_one(StatusBar).render())
         assert len(h.requests("GET", "/users/me")) >= 3  # first load + a retried refresh
         h.sim.clear_faults()
         h.sim.add_fault(

@@ -165,6 +165,10 @@ class MainScreen(Screen[None]):
                 self._key_refused(error)
                 return
             self._report(error, "Refresh failed")
+            if error.is_network_error:
+                status.service = "unreachable"
+            elif error.is_server_error or error.is_invalid_response:
+                status.service = "failing"
             if self.session.overview is not None:
                 status.stale = True
                 status.stale_reason = error.code
