@@ -59,11 +59,6 @@ class Sidebar(Vertical):
         return self.query_one("#filter", Input)
 
     @property
-    def selected(self) -> Resource | None:
-        """The highlighted resource, if any."""
-        return next((r for r in self.resources if r.id == self._selected_id), None)
-
-    @property
     def highlighted_resource(self) -> Resource | None:
         """The resource under the list's cursor right now.
 
@@ -160,7 +155,7 @@ class Sidebar(Vertical):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        resource = self.selected
+        resource = self.highlighted_resource
         self.option_list.focus()
         if resource is not None:
             self.post_message(ResourceOpened(resource))
