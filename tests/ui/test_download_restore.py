@@ -56,6 +56,10 @@ async def test_download_writes_a_verified_file_and_records_it(
         [entry] = history.history.read()
         assert (entry.action, entry.outcome, entry.sha256) == ("download", "ok", digest)
         assert entry.path == str(path)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("History entry" in n.title for n in h.app._notifications))
+        details = next(n.message for n in h.app._notifications if n.title == "History entry")
+        assert f"SHA-256 {digest}" in details and str(path) in details
     assert "Signature" not in (tmp_path / "state" / "history.jsonl").read_text()
 
 

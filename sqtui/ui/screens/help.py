@@ -26,7 +26,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Snapshots", "d", "download the selected snapshot (a dialog shows where, size, free space)"),
     ("Snapshots", "r", "restore the selected snapshot (safety snapshot, then type the name)"),
     ("Snapshots", "y", "copy its signed download URL (OSC 52, works over SSH)"),
-    ("Anywhere", "h", "history of creates, downloads and restores"),
+    ("Anywhere", "h", "history of creates, downloads and restores (enter: one in full)"),
     ("Downloads", "x", "cancel the selected download (tab to the panel first)"),
     ("Downloads", "c", "clear finished downloads from the panel"),
 )
