@@ -131,10 +131,12 @@ class SqtuiApp(App[None]):
     def key_refused(self, error: ApiError) -> None:
         """The API refused the key in use: back to the login screen, saying why."""
         session, self.session = self.session, None
-        if session is not None:
-            self.call_later(session.client.aclose)
+        if session is None:
+            # Several calls failed with the same key: the login screen is already up.
+            return
+        self.call_later(session.client.aclose)
         self.switch_to_login(
-            f"The API refused the key {session.client.masked_key if session else ''} "
+            f"The API refused the key {session.client.masked_key} "
             f"[{error.code}]. It may be revoked or expired: paste a new one."
         )
 

@@ -14,8 +14,11 @@ GOOD = "sim-key-0000000000000000"
 
 
 async def login_screen(pilot: Any, h: Harness) -> LoginScreen:
-    """Wait for the login screen and return it."""
-    await wait_for(pilot, lambda: isinstance(h.app.screen, LoginScreen))
+    """Wait for the login screen, with its widgets mounted, and return it."""
+    await wait_for(
+        pilot,
+        lambda: isinstance(h.app.screen, LoginScreen) and bool(h.app.screen.query("#key")),
+    )
     screen = h.app.screen
     assert isinstance(screen, LoginScreen)
     return screen
