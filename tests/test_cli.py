@@ -106,12 +106,12 @@ def test_flags_beat_environment_beat_config(tmp_path: Path) -> None:
     )
     assert settings.api_url == "http://127.0.0.1:2/v2"
     settings, _ = cli.settings_from(
-        parser.parse_args(["--api-url", "http://127.0.0.1:3/v2/", "--download-dir", "/tmp/x"]),
+        parser.parse_args(["--api-url", "http://127.0.0.1:3/v2/", "--download-dir", "/srv/backups"]),
         env={"SQUARECLOUD_API_URL": "http://127.0.0.1:2/v2"},
         locations=where,
     )
     assert settings.api_url == "http://127.0.0.1:3/v2"
-    assert settings.download_dir == Path("/tmp/x")
+    assert settings.download_dir == Path("/srv/backups")
     assert settings.read_only is False
 
 
