@@ -6,7 +6,7 @@ import pytest
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.models import Resource
-from sqtui.domain.session import CreateRefused, Session
+from sqtui.domain.session import Created, CreateRefused, Session
 from sqtui.sim import Fault
 
 from .conftest import APP, Harness, MakeSim
@@ -232,11 +232,7 @@ async def test_poll_pending_reads_the_listing_until_the_snapshot_shows(make_sim:
 
 
 async def test_poll_pending_waits_out_a_rate_limit_without_listing(make_sim: MakeSim) -> None:
-    h = make_sim(generation_seconds=150)
-    session = session_of(h)
-    app = (await session.load_overview()).account.applications[0]
-    created = await session.create(app)
-    assert created.pending is not None
+    h, session, app, created = await pending_create(make_sim)
     h.sim.add_fault(Fault(method="GET", path=r"/snapshots$", status=429, code="RATE_LIMITED"))
     outcome = await session.poll_pending(app, created.pending, sleep=lambda s: _noop())
     assert outcome.error is not None and outcome.error.is_rate_limited
@@ -254,15 +250,21 @@ async def test_poll_pending_waits_out_a_rate_limit_without_listing(make_sim: Mak
 
 
 async def test_poll_pending_forgets_a_snapshot_of_a_deleted_resource(make_sim: MakeSim) -> None:
+    h, session, app, created = await pending_create(make_sim)
+    h.sim.add_fault(Fault(method="GET", path=r"/snapshots$", status=404, code="APP_NOT_FOUND"))
+    outcome = await session.poll_pending(app, created.pending, sleep=lambda s: _noop())
+    assert outcome.error is not None and outcome.error.is_not_found
+    assert not session.is_pending(created.pending)
+
+
+async def pending_create(make_sim: MakeSim) -> tuple[Harness, Session, Resource, Created]:
+    """A session whose first app has a create answered 202 (still generating)."""
     h = make_sim(generation_seconds=150)
     session = session_of(h)
     app = (await session.load_overview()).account.applications[0]
     created = await session.create(app)
     assert created.pending is not None
-    h.sim.add_fault(Fault(method="GET", path=r"/snapshots$", status=404, code="APP_NOT_FOUND"))
-    outcome = await session.poll_pending(app, created.pending, sleep=lambda s: _noop())
-    assert outcome.error is not None and outcome.error.is_not_found
-    assert not session.is_pending(created.pending)
+    return h, session, app, created
 
 
 async def _noop() -> None:
