@@ -106,7 +106,9 @@ def test_flags_beat_environment_beat_config(tmp_path: Path) -> None:
     )
     assert settings.api_url == "http://127.0.0.1:2/v2"
     settings, _ = cli.settings_from(
-        parser.parse_args(["--api-url", "http://127.0.0.1:3/v2/", "--download-dir", "/srv/backups"]),
+        parser.parse_args(
+            ["--api-url", "http://127.0.0.1:3/v2/", "--download-dir", "/srv/backups"]
+        ),
         env={"SQUARECLOUD_API_URL": "http://127.0.0.1:2/v2"},
         locations=where,
     )
