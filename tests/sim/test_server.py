@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +39,21 @@ def test_a_plain_http_client_reads_the_account(server: SimServer) -> None:
     assert response.json()["response"]["user"]["name"] == "Acme Ltd"
     assert httpx.get(f"{server.base_url}/users/me").status_code == 401
     assert httpx.get(f"{server.root_url}/__sim__/state").status_code == 200
+
+
+def test_small_answers_on_a_kept_connection_are_not_held_back(server: SimServer) -> None:
+    # Without TCP_NODELAY each answer waits ~40 ms for a delayed ACK: 50 take 2 s.
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    try:
+        started = time.perf_counter()
+        for _ in range(50):
+            connection.request("GET", "/v2/users/me", headers={"Authorization": KEY})
+            response = connection.getresponse()
+            assert response.status == 200 and response.read()
+        elapsed = time.perf_counter() - started
+    finally:
+        connection.close()
+    assert elapsed < 1.0, f"50 requests took {elapsed:.2f} s"
 
 
 def test_a_dropped_download_resumes_to_the_same_bytes(server: SimServer, tmp_path: Path) -> None:
