@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -190,6 +191,69 @@ class SquareCloudClient:
         finally:
             await response.aclose()
 
+    async def read_range(
+        self,
+        url: str,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        suffix: int | None = None,
+    ) -> RangeAnswer:
+        """GET bytes ``start``-``end`` (inclusive; to the end if None) or the last ``suffix``.
+
+        For reading inside a snapshot without downloading it. The API key is not sent.
+        A 206 body is read, never past its Content-Range; a 200 (the host ignored the
+        Range) is returned with its body unread. Refusals raise as in ``open_download``.
+        """
+        limit: int | None
+        if suffix is not None and suffix > 0 and start is None and end is None:
+            wanted, limit = f"bytes=-{suffix}", suffix
+        elif start is not None and start >= 0 and suffix is None and (end is None or end >= start):
+            wanted = f"bytes={start}-{'' if end is None else end}"
+            limit = None if end is None else end - start + 1
+        else:
+            raise ValueError("read_range needs start (and maybe end), or a positive suffix")
+        where = redact_text(urlsplit(url).path)
+        request = self._http.build_request("GET", url, headers={"Range": wanted})
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise _network_error("GET", where, error) from None
+        try:
+            if response.status_code not in (200, 206):
+                await response.aread()
+                raise _download_error(response, where)
+            match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+            if response.status_code != 206 or match is None:
+                # Reading on would fetch the whole archive: the caller decides, unread.
+                log.warning(
+                    "range %s %s: HTTP %d, not a range", where, wanted, response.status_code
+                )
+                length = response.headers.get("content-length", "")
+                total = int(length) if length.isdigit() else None
+                return RangeAnswer(response.status_code, None, total, b"")
+            first, last, size = int(match[1]), int(match[2]), match[3]
+            expected = last - first + 1
+            if limit is not None and expected > limit:
+                raise invalid_response(206, f"asked {wanted}, got {first}-{last}", "GET", where)
+            pieces: list[bytes] = []
+            received = 0
+            async for piece in response.aiter_bytes():
+                received += len(piece)
+                if received > expected:
+                    raise invalid_response(206, "more bytes than the Content-Range", "GET", where)
+                pieces.append(piece)
+            if received < expected:
+                raise _network_error("GET", where, httpx.ReadError("the answer ended early"))
+        except httpx.TransportError as error:
+            raise _network_error("GET", where, error) from None
+        except httpx.DecodingError:
+            raise invalid_response(206, "the body could not be decoded", "GET", where) from None
+        finally:
+            await response.aclose()
+        log.debug("range %s %s: HTTP 206, %d bytes", where, wanted, received)
+        return RangeAnswer(206, first, None if size == "*" else int(size), b"".join(pieces))
+
     # -- plumbing ------------------------------------------------------------------
 
     async def _listing(
@@ -345,3 +409,19 @@ def _download_error(response: httpx.Response, where: str) -> ApiError:
         code = f"HTTP_{status}"
     message = " ".join(part for part in (fields.get("Code"), fields.get("Message")) if part)
     return ApiError(code=code, message=message, status=status, method="GET", path=where)
+
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RangeAnswer:
+    """A ranged GET of a snapshot: the status, where the bytes start, the archive's size.
+
+    A 200 means the host ignored the Range: ``start`` is None and ``data`` empty (the
+    body was not read); ``total`` is then its Content-Length, if given.
+    """
+
+    status: int
+    start: int | None
+    total: int | None
+    data: bytes = field(repr=False)
