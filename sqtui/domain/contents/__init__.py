@@ -1,0 +1,1 @@
+"""Inside a snapshot: browse, find, diff, view and extract its files without downloading it."""
