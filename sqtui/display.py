@@ -15,6 +15,11 @@ import humanize
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def mask(secret: str) -> str:
+    """A secret as it may be shown: ``…`` and its last 4 characters (``…`` alone if short)."""
+    return "…" + secret[-4:] if len(secret) > 8 else "…"
+
+
 def printable(text: str) -> str:
     """``text`` with control characters shown as ``\\xNN`` escapes."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
@@ -61,3 +66,8 @@ def in_text(delta: timedelta) -> str:
     minutes = round(seconds / 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def seconds_text(seconds: float) -> str:
+    """:func:`in_text` for a number of seconds: ``4 s``, ``3 min``."""
+    return in_text(timedelta(seconds=seconds))

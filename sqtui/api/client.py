@@ -26,12 +26,14 @@ from sqtui.api.errors import ApiError, ErrorKind, invalid_response
 from sqtui.api.models import (
     DEFAULT_SNAPSHOT_HOST,
     Account,
-    CreateResult,
+    CreateAnswer,
+    CreateGenerating,
     ResourceKind,
     ResourceStatus,
     ServiceStatus,
     Snapshot,
-    SnapshotPending,
+)
+from sqtui.api.parsing import (
     parse_account,
     parse_created,
     parse_service_status,
@@ -39,6 +41,7 @@ from sqtui.api.models import (
     parse_statuses,
 )
 from sqtui.api.signed_url import redact_text
+from sqtui.display import mask
 
 DEFAULT_BASE_URL = "https://api.squarecloud.app/v2"
 DEFAULT_TIMEOUT = 20.0
@@ -49,11 +52,6 @@ GET_RETRIES = 2
 log = logging.getLogger("sqtui.api")
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def mask_key(key: str) -> str:
-    """The key as it may be shown: only its last 4 characters."""
-    return "…" + key[-4:] if len(key) > 4 else "…"
 
 
 class SquareCloudClient:
@@ -91,12 +89,12 @@ class SquareCloudClient:
         )
 
     def __repr__(self) -> str:
-        return f"SquareCloudClient(base_url={self.base_url!r}, key={mask_key(self._key)!r})"
+        return f"SquareCloudClient(base_url={self.base_url!r}, key={mask(self._key)!r})"
 
     @property
     def masked_key(self) -> str:
         """The key in the only form it may be shown."""
-        return mask_key(self._key)
+        return mask(self._key)
 
     async def aclose(self) -> None:
         """Close the shared connection pool."""
@@ -135,7 +133,7 @@ class SquareCloudClient:
         """``GET /users/snapshots?scope=...``: every snapshot of one kind in one call."""
         return await self._listing(kind, "/users/snapshots", {"scope": kind.scope})
 
-    async def create_snapshot(self, kind: ResourceKind, resource_id: str) -> CreateResult:
+    async def create_snapshot(self, kind: ResourceKind, resource_id: str) -> CreateAnswer:
         """``POST /{apps|databases}/{id}/snapshots``: ready, or pending.
 
         Pending covers 202 ``SNAPSHOT_PROCESSING`` and an answer lost to a timeout or
@@ -147,11 +145,11 @@ class SquareCloudClient:
             response = await self._send("POST", path, read_timeout=self.long_timeout)
         except ApiError as error:
             if error.is_network_error and error.request_sent:
-                return SnapshotPending(reason="lost", detail=error.message)
+                return CreateGenerating(reason="lost", detail=error.message)
             raise
         body = self._json(response)
         if response.status_code == 202 and _code_of(body) == "SNAPSHOT_PROCESSING":
-            return SnapshotPending(reason="processing", detail=_message_of(body))
+            return CreateGenerating(reason="processing", detail=_message_of(body))
         data = self._unwrap(response, body)
         return parse_created(data, response.status_code)
 
@@ -409,6 +407,7 @@ def _download_error(response: httpx.Response, where: str) -> ApiError:
         code = f"HTTP_{status}"
     message = " ".join(part for part in (fields.get("Code"), fields.get("Message")) if part)
     return ApiError(code=code, message=message, status=status, method="GET", path=where)
+
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 

@@ -20,10 +20,8 @@ from sqtui.api.models import (
     Resource,
     ResourceKind,
     Snapshot,
-    parse_account,
-    parse_snapshots,
-    parse_time,
 )
+from sqtui.api.parsing import parse_account, parse_snapshots, parse_time
 from sqtui.storage.atomic import write_atomic
 
 log = logging.getLogger("sqtui.cache")
@@ -152,4 +150,4 @@ def load_view(path: Path, api_url: str) -> CachedView | None:
 
 
 def _without_url(snapshot: Snapshot) -> Snapshot:
-    return replace(snapshot, url="", key="", expires=None)
+    return replace(snapshot, url="", signed_query="", expires=None)

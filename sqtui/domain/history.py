@@ -6,26 +6,37 @@ never reach the file, and a damaged line costs that line only.
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from sqtui.api.models import Resource, Snapshot
 from sqtui.api.signed_url import redact_text
-
-Action = Literal["create", "download", "restore", "safety-snapshot"]
-Outcome = Literal["ok", "pending", "failed", "cancelled"]
-ACTIONS: tuple[str, ...] = get_args(Action)
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
+from sqtui.display import mask
 
 
-def mask_secret(secret: str) -> str:
-    """How a secret found in an entry is stored: only its last 4 characters."""
-    return "…" + secret[-4:] if len(secret) > 8 else "…"
+class Action(enum.StrEnum):
+    """What sqtui did: the words written in the history file."""
+
+    CREATE = "create"
+    SAFETY_SNAPSHOT = "safety-snapshot"
+    DOWNLOAD = "download"
+    RESTORE = "restore"
+
+
+class Outcome(enum.StrEnum):
+    """How it ended. ``refused``: never sent (read-only, cooldown, quota, a failed guard)."""
+
+    OK = "ok"
+    PENDING = "pending"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -50,10 +61,9 @@ class HistoryEntry:
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:
                 raise ValueError(f"HistoryEntry.{name} must be timezone-aware")
-        if self.action not in ACTIONS:
-            raise ValueError(f"unknown action {self.action!r}")
-        if self.outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {self.outcome!r}")
+        # Plain strings become the enums (and unknown words a ValueError).
+        object.__setattr__(self, "action", Action(self.action))
+        object.__setattr__(self, "outcome", Outcome(self.outcome))
 
     @classmethod
     def about(
@@ -89,6 +99,7 @@ class HistoryEntry:
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON object; times in UTC, ISO 8601."""
         data = asdict(self)
+        data["action"], data["outcome"] = self.action.value, self.outcome.value
         data["time"] = self.time.astimezone(UTC).isoformat()
         if self.snapshot_time is not None:
             data["snapshot_time"] = self.snapshot_time.astimezone(UTC).isoformat()
@@ -115,13 +126,10 @@ class HistoryEntry:
                 raise ValueError(f"{key} has no time zone")
             return value.astimezone(UTC)
 
-        action, outcome = text("action"), text("outcome")
-        if action not in ACTIONS or outcome not in OUTCOMES:
-            raise ValueError("unknown action or outcome")
         return cls(
             time=when("time"),
-            action=action,  # type: ignore[arg-type]  # checked against ACTIONS just above
-            outcome=outcome,  # type: ignore[arg-type]  # checked against OUTCOMES just above
+            action=Action(text("action")),
+            outcome=Outcome(text("outcome")),
             profile=text("profile"),
             resource_id=text("resource_id"),
             resource_name=text("resource_name"),
@@ -146,7 +154,7 @@ class History:
     def _scrub(self, text: str) -> str:
         text = redact_text(text)
         for secret in self._secrets:
-            text = text.replace(secret, mask_secret(secret))
+            text = text.replace(secret, mask(secret))
         return text
 
     def _scrubbed(self, entry: HistoryEntry) -> HistoryEntry:

@@ -15,16 +15,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from sqtui.api.models import ResourceKind, Snapshot, parse_time
+from sqtui.api.models import ResourceKind, Snapshot
+from sqtui.api.parsing import parse_time
+from sqtui.domain.history import Action
 from sqtui.domain.quota import CLOCK_SLACK
 from sqtui.storage.atomic import write_atomic
+from sqtui.storage.config import DEFAULT_PENDING_TIMEOUT_MINUTES
 
 log = logging.getLogger("sqtui.pending")
 
 FIRST_POLL_SECONDS = 3.0
 POLL_GROWTH = 1.6
 MAX_POLL_SECONDS = 60.0
-DEFAULT_TIMEOUT = timedelta(minutes=15)
+DEFAULT_TIMEOUT = timedelta(minutes=DEFAULT_PENDING_TIMEOUT_MINUTES)
 
 PendingReason = Literal["requesting", "processing", "lost"]
 
@@ -40,9 +43,11 @@ class PendingSnapshot:
     reason: PendingReason
     known_versions: frozenset[str] = field(default_factory=frozenset)
     polls: int = 0
+    # A safety snapshot taken before a restore is recorded as such once listed.
+    action: Action = Action.CREATE
 
     @property
-    def key(self) -> str:
+    def ident(self) -> str:
         """Identifies this pending snapshot: resource and request time."""
         return f"{self.resource_id}@{self.requested_at.isoformat()}"
 
@@ -54,10 +59,11 @@ class PendingSnapshot:
         """Not listed after ``timeout``: shown as *not seen yet* (never re-posted)."""
         return self.elapsed(now) >= timeout
 
-    def next_poll_delay(self, scale: float = 1.0) -> float:
-        """Seconds until the next look at the listing: growing, capped."""
+    def next_poll_delay(self, time_scale: float = 1.0) -> float:
+        """Seconds until the next look at the listing: growing, capped; ``time_scale``
+        times faster (the demo)."""
         delay = FIRST_POLL_SECONDS * POLL_GROWTH**self.polls
-        return min(delay, MAX_POLL_SECONDS) * scale
+        return min(delay, MAX_POLL_SECONDS) / time_scale
 
     def matches(self, snapshot: Snapshot) -> bool:
         """True when ``snapshot`` is the one this create produced."""
@@ -75,6 +81,8 @@ class PendingTracker:
         self.scope = scope
         self._items: dict[str, PendingSnapshot] = {}
         self._others: list[dict[str, object]] = []
+        # False once a save failed: the pending snapshots live in this process only.
+        self.saved = path is not None
         # Called after every change, so a view can redraw the pending rows at once.
         self.on_change: Callable[[], None] | None = None
 
@@ -89,19 +97,22 @@ class PendingTracker:
 
     def add(self, pending: PendingSnapshot) -> None:
         """Start watching a pending snapshot and save."""
-        self._items[pending.key] = pending
+        self._items[pending.ident] = pending
         self.save()
 
     def polled(self, pending: PendingSnapshot) -> PendingSnapshot:
         """Count one more look at the listing; returns the updated record."""
         updated = replace(pending, polls=pending.polls + 1)
-        if pending.key in self._items:
-            self._items[pending.key] = updated
+        if pending.ident in self._items:
+            self._items[pending.ident] = updated
         return updated
 
-    def resolve(self, resource_id: str, listing: Sequence[Snapshot]) -> list[Snapshot]:
-        """Drop the pending snapshots of ``resource_id`` now listed; return their matches."""
-        found: list[Snapshot] = []
+    def resolve(
+        self, resource_id: str, listing: Sequence[Snapshot]
+    ) -> list[tuple[PendingSnapshot, Snapshot]]:
+        """Drop the pending snapshots of ``resource_id`` now listed; return them with
+        their matches."""
+        found: list[tuple[PendingSnapshot, Snapshot]] = []
         taken: set[str] = set()
         for pending in self.for_resource(resource_id):
             match = next(
@@ -114,15 +125,15 @@ class PendingTracker:
             )
             if match is not None:
                 taken.add(match.version_id)
-                found.append(match)
-                del self._items[pending.key]
+                found.append((pending, match))
+                del self._items[pending.ident]
         if found:
             self.save()
         return found
 
     def discard(self, pending: PendingSnapshot) -> None:
         """Stop watching (the user dismissed it)."""
-        if self._items.pop(pending.key, None) is not None:
+        if self._items.pop(pending.ident, None) is not None:
             self.save()
 
     # -- persistence ------------------------------------------------------------
@@ -145,7 +156,7 @@ class PendingTracker:
                 continue
             pending = _from_json(entry)
             if pending is not None:
-                self._items[pending.key] = pending
+                self._items[pending.ident] = pending
 
     def save(self) -> None:
         """Write every pending snapshot (this scope's and others') atomically."""
@@ -158,6 +169,9 @@ class PendingTracker:
             write_atomic(self.path, json.dumps({"pending": entries}, indent=1))
         except OSError as error:
             log.warning("could not save pending snapshots: %s", error)
+            self.saved = False
+        else:
+            self.saved = True
 
 
 def _to_json(pending: PendingSnapshot, scope: str) -> dict[str, object]:
@@ -166,6 +180,7 @@ def _to_json(pending: PendingSnapshot, scope: str) -> dict[str, object]:
     data["resource_kind"] = pending.resource_kind.value
     data["requested_at"] = pending.requested_at.isoformat()
     data["known_versions"] = sorted(pending.known_versions)
+    data["action"] = pending.action.value
     return data
 
 
@@ -184,6 +199,11 @@ def _from_json(entry: dict[str, object]) -> PendingSnapshot | None:
             # A create still "requesting" when sqtui stopped lost its answer.
             reason="processing" if reason == "processing" else "lost",
             known_versions=frozenset(str(v) for v in versions),
+            action=(
+                Action.SAFETY_SNAPSHOT
+                if entry.get("action") == Action.SAFETY_SNAPSHOT.value
+                else Action.CREATE
+            ),
         )
     except (KeyError, ValueError, TypeError):
         return None

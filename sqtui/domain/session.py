@@ -13,24 +13,30 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ApiError
 from sqtui.api.models import (
     Account,
+    CreateGenerating,
+    CreateReady,
     Resource,
     ResourceKind,
     ResourceStatus,
     ServiceStatus,
     Snapshot,
-    SnapshotPending,
-    SnapshotReady,
 )
+from sqtui.display import in_text
+from sqtui.domain.account_cache import load_view, save_view
 from sqtui.domain.cooldown import CooldownLeft, Cooldowns
-from sqtui.domain.history import History
-from sqtui.domain.pending import PendingSnapshot, PendingTracker
+from sqtui.domain.history import Action, History, Outcome
+from sqtui.domain.pending import DEFAULT_TIMEOUT, PendingSnapshot, PendingTracker
 from sqtui.domain.quota import QuotaLedger, QuotaStatus, daily_allowance
+from sqtui.domain.quota_count import QuotaSource, count_manual_snapshots
+from sqtui.domain.recorder import Recorder
+from sqtui.domain.refusal import RefusalReason, Refused
 
 log = logging.getLogger("sqtui.session")
 
@@ -40,33 +46,23 @@ T = TypeVar("T")
 RATE_LIMIT_PAUSE = timedelta(minutes=5)
 
 
-class CreateRefused(Exception):
-    """A create that was not sent, and why: read-only, a cooldown, or the quota."""
-
-    def __init__(
-        self,
-        reason: str,
-        sentence: str,
-        *,
-        cooldown: CooldownLeft | None = None,
-        next_slot_at: datetime | None = None,
-    ) -> None:
-        super().__init__(sentence)
-        self.reason = reason
-        self.sentence = sentence
-        self.cooldown = cooldown
-        self.next_slot_at = next_slot_at
-
-
 @dataclass(frozen=True)
 class Created:
-    """A create the server accepted: ready (with its listed snapshot if known) or pending."""
+    """A create the server accepted: ready, or pending (generating, or its answer lost)."""
 
     resource: Resource
     requested_at: datetime
-    ready: SnapshotReady | None = None
+    ready: CreateReady | None = None
     pending: PendingSnapshot | None = None
-    snapshot: Snapshot | None = None
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A pending snapshot that a listing now shows."""
+
+    resource: Resource
+    pending: PendingSnapshot
+    snapshot: Snapshot
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ class PollOutcome:
     """One look at a resource's listing on behalf of a pending snapshot."""
 
     pending: PendingSnapshot
-    ready: list[Snapshot] = field(default_factory=list)
+    listed: list[Listed] = field(default_factory=list)
     error: ApiError | None = None
 
 
@@ -99,6 +95,10 @@ class Session:
         read_only: bool = False,
         pending: PendingTracker | None = None,
         cooldowns: Cooldowns | None = None,
+        recorder: Recorder | None = None,
+        cache_path: Path | None = None,
+        time_scale: float = 1.0,
+        pending_timeout: timedelta = DEFAULT_TIMEOUT,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -107,13 +107,22 @@ class Session:
         self.read_only = read_only
         self.pending = pending if pending is not None else PendingTracker(None, "memory")
         self.cooldowns = cooldowns if cooldowns is not None else Cooldowns()
+        self.recorder = recorder or Recorder(None, profile=profile, now=now)
+        self.cache_path = cache_path
+        # The demo's simulator runs this much faster; polling follows it.
+        self.time_scale = time_scale
+        # Not listed after this long: shown as "not seen yet" (and still watched).
+        self.pending_timeout = pending_timeout
         self.now = now
         self.monotonic = monotonic
+        # Told of every pending snapshot a listing shows (the app notifies).
+        self.on_listed: Callable[[Listed], None] | None = None
         self.ledger = QuotaLedger(allowance=0)
         self.overview: Overview | None = None
         self.listings: dict[str, list[Snapshot]] = {}
         self.rate_limited_until: datetime | None = None
         self.quota_loaded_at: datetime | None = None
+        self.quota_source = QuotaSource.ACCOUNT_WIDE
 
     # -- reading -----------------------------------------------------------------
 
@@ -163,37 +172,68 @@ class Session:
                 resource_id, [s.modified for s in listing if s.origin == "manual"]
             )
 
+    async def load_quota(self) -> None:
+        """Count this account's recent manual snapshots (the account-wide listings)."""
+        account = self.account
+        if account is None:
+            account = await self._guard(self.client.me())
+            self.overview = Overview(account=account, refreshed_at=self.now())
+        self.ledger.allowance = daily_allowance(account.user.plan.memory_limit_mb)
+        await self._load_quota(account)
+
     async def _load_quota(self, account: Account) -> None:
-        for kind in ResourceKind:
-            try:
-                # Not guarded: a 429 here is this route's own limit, not the account's,
-                # and must not pause the watching of pending snapshots.
-                listing = await self.client.list_account_snapshots(kind)
-            except ApiError as error:
-                log.info("no account-wide %s listing: %s", kind.value, error.code)
-                continue
-            by_resource: dict[str, list[datetime]] = {
-                r.id: [] for r in account.resources if r.kind is kind
-            }
-            for snap in listing:
-                if snap.origin == "manual":
-                    by_resource.setdefault(snap.resource_id, []).append(snap.modified)
-            for resource_id, times in by_resource.items():
-                self.ledger.observe_listing(resource_id, times)
+        # Not guarded: a 429 there is the account-wide route's own limit, not the
+        # account's, and must not pause the watching of pending snapshots.
+        self.quota_source = await count_manual_snapshots(
+            self.client, account, self.ledger, per_resource=self._list
+        )
         self.quota_loaded_at = self.now()
 
     async def list_snapshots(self, resource: Resource) -> list[Snapshot]:
-        """The resource's snapshots, newest first; resolves its pending snapshots."""
+        """The resource's snapshots, newest first; its pending snapshots listed are done."""
+        listing, _listed = await self._list(resource)
+        return listing
+
+    async def _list(self, resource: Resource) -> tuple[list[Snapshot], list[Listed]]:
         listing = await self._guard(self.client.list_snapshots(resource.kind, resource.id))
         self.listings[resource.id] = listing
         self.ledger.observe_listing(
             resource.id, [s.modified for s in listing if s.origin == "manual"]
         )
-        return listing
+        listed = [
+            Listed(resource, pending, snapshot)
+            for pending, snapshot in self.pending.resolve(resource.id, listing)
+        ]
+        for done in listed:
+            # Recorded here, whichever listing saw it first: a watcher, a refresh, a script.
+            self.recorder.record(
+                done.pending.action,
+                Outcome.OK,
+                resource,
+                done.snapshot,
+                when=done.pending.requested_at,
+                detail=f"listed after {in_text(self.now() - done.pending.requested_at)}",
+            )
+            if self.on_listed is not None:
+                self.on_listed(done)
+        return listing, listed
 
-    def resolve_pending(self, resource: Resource, listing: list[Snapshot]) -> list[Snapshot]:
-        """Pending snapshots of ``resource`` that ``listing`` now shows (then forgotten)."""
-        return self.pending.resolve(resource.id, listing)
+    def load_cached(self) -> datetime | None:
+        """Start from the last good view on disk (shown stale); when it was saved."""
+        if self.cache_path is None or self.overview is not None:
+            return None
+        view = load_view(self.cache_path, self.client.base_url)
+        if view is None:
+            return None
+        self.adopt_cached(view.account, view.listings, view.saved_at)
+        return view.saved_at or self.now()
+
+    def save_view(self) -> None:
+        """Keep what is shown now for the next start (no signed URLs)."""
+        if self.cache_path is not None and self.account is not None:
+            save_view(
+                self.cache_path, self.client.base_url, self.account, self.listings, self.now()
+            )
 
     def recall_creates(self, history: History | None) -> None:
         """Learn the creates sent before this process started (by sqtui or a script).
@@ -211,8 +251,8 @@ class Session:
             sent += [
                 (entry.time, entry.resource_id)
                 for entry in history.read()
-                if entry.action in ("create", "safety-snapshot")
-                and entry.outcome in ("ok", "pending")
+                if entry.action in (Action.CREATE, Action.SAFETY_SNAPSHOT)
+                and entry.outcome in (Outcome.OK, Outcome.PENDING)
                 and entry.profile == self.profile
                 and horizon < entry.time <= now
             ]
@@ -231,30 +271,29 @@ class Session:
         resource: Resource,
         pending: PendingSnapshot,
         *,
-        scale: float = 1.0,
         max_wait: float | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> PollOutcome:
         """Wait for the next look (or out a ``RATE_LIMITED`` pause), then list once.
 
-        The listing is read, never the create re-sent. ``ready`` holds every pending
+        The listing is read, never the create re-sent. ``listed`` holds every pending
         snapshot of the resource that the listing now shows. A resource that is gone
         (404) drops the pending snapshot.
         """
         paused = self.polling_paused_for()
-        delay = paused.total_seconds() if paused else pending.next_poll_delay(scale)
+        delay = paused.total_seconds() if paused else pending.next_poll_delay(self.time_scale)
         await sleep(delay if max_wait is None else min(delay, max_wait))
         pending = self.pending.polled(pending)
         if self.polling_paused_for() is not None:
             return PollOutcome(pending)
         try:
-            listing = await self.list_snapshots(resource)
+            _listing, listed = await self._list(resource)
         except ApiError as error:
             log.info("pending poll of %s failed: %s", resource.id, error.code)
             if error.is_not_found:
                 self.pending.discard(pending)
             return PollOutcome(pending, error=error)
-        return PollOutcome(pending, ready=self.resolve_pending(resource, listing))
+        return PollOutcome(pending, listed=listed)
 
     def quota(self) -> QuotaStatus:
         """The daily quota now."""
@@ -277,25 +316,28 @@ class Session:
     # -- acting ------------------------------------------------------------------
 
     def check_create(self, resource: Resource) -> None:
-        """Raise :class:`CreateRefused` if a create of ``resource`` cannot be sent now."""
+        """Raise :class:`Refused` if a create of ``resource`` cannot be sent now."""
         if self.read_only:
-            raise CreateRefused(
-                "read_only", "Read-only mode: creating snapshots is turned off (--read-only)."
+            raise Refused(
+                RefusalReason.READ_ONLY,
+                "Read-only mode: creating snapshots is turned off (--read-only).",
             )
         left = self.cooldown(resource)
         if left is not None:
-            raise CreateRefused("cooldown", f"Not sent: {left.human()}. [KEEP_CALM]", cooldown=left)
+            raise Refused(
+                RefusalReason.COOLDOWN, f"Not sent: {left.human()}. [KEEP_CALM]", cooldown=left
+            )
         quota = self.quota()
         if quota.exhausted:
-            raise CreateRefused(
-                "quota",
+            raise Refused(
+                RefusalReason.QUOTA,
                 "Not sent: the daily snapshot quota is used up"
                 f"{_next_slot_text(quota.next_slot_at, self.now())}. "
                 "[DAILY_SNAPSHOTS_LIMIT_REACHED]",
                 next_slot_at=quota.next_slot_at,
             )
 
-    async def create(self, resource: Resource) -> Created:
+    async def create(self, resource: Resource, action: Action = Action.CREATE) -> Created:
         """Send one create (never retried); ready, or pending and watched.
 
         The create is saved as *requesting* before it is sent, so that a crash or a
@@ -310,6 +352,7 @@ class Session:
             requested_at=self.now(),
             reason="requesting",
             known_versions=known,
+            action=action,
         )
         self.pending.add(requesting)
         saved = self.cooldowns.snapshot(resource.id)
@@ -332,19 +375,24 @@ class Session:
             self.pending.add(replace(requesting, reason="lost"))
             raise
         self.ledger.record_request(resource.id, requesting.requested_at)
-        if isinstance(result, SnapshotPending):
+        if isinstance(result, CreateGenerating):
             pending = replace(requesting, reason=result.reason)
             self.pending.add(pending)
             return Created(resource=resource, requested_at=requesting.requested_at, pending=pending)
         self.pending.discard(requesting)
         return Created(resource=resource, requested_at=requesting.requested_at, ready=result)
 
+    def check_restore(self, resource: Resource) -> None:
+        """Raise :class:`Refused` if a restore of ``resource`` cannot be sent now."""
+        if self.read_only:
+            raise Refused(
+                RefusalReason.READ_ONLY,
+                "Read-only mode: restoring snapshots is turned off (--read-only).",
+            )
+
     async def restore(self, resource: Resource, snapshot: Snapshot) -> None:
         """Restore ``snapshot`` over ``resource`` (destructive; the caller confirmed)."""
-        if self.read_only:
-            raise CreateRefused(
-                "read_only", "Read-only mode: restoring snapshots is turned off (--read-only)."
-            )
+        self.check_restore(resource)
         await self._guard(
             self.client.restore_snapshot(
                 resource.kind, resource.id, snapshot.name, snapshot.version_id

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqtui.api.client import DEFAULT_BASE_URL
+from sqtui.storage.config import DEFAULT_PENDING_TIMEOUT_MINUTES, load_config
 from sqtui.storage.credentials import KeySource
 from sqtui.storage.locations import Locations
 
@@ -20,7 +23,7 @@ class RunSettings:
     read_only: bool = False
     download_dir: Path | None = None
     key: KeySource | None = field(default=None, repr=False)
-    pending_timeout_minutes: float = 15.0
+    pending_timeout_minutes: float = DEFAULT_PENDING_TIMEOUT_MINUTES
     theme: str | None = None
     demo: bool = False
     # Durations of the demo simulator are divided by this; the client's cooldowns
@@ -28,6 +31,41 @@ class RunSettings:
     time_scale: float = 1.0
 
     @property
+    def downloads(self) -> Path:
+        """Where downloads go unless a command or the dialog says otherwise."""
+        return self.download_dir or self.locations.downloads_dir
+
+    @property
     def scope(self) -> str:
         """Which account pending snapshots belong to: profile and API."""
         return f"{self.profile}@{self.api_url}"
+
+
+def resolve_settings(
+    *,
+    profile: str = "default",
+    api_url: str | None = None,
+    read_only: bool | None = None,
+    download_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    locations: Locations | None = None,
+) -> RunSettings:
+    """Flags (the arguments) beat the environment, which beats the config file.
+
+    Raises :class:`~sqtui.storage.config.ConfigError` for a config file that is not valid.
+    """
+    environ = os.environ if env is None else env
+    where = locations or Locations.default()
+    config = load_config(where.config_file)
+    chosen = config.profile(profile)
+    url = api_url or environ.get("SQUARECLOUD_API_URL") or chosen.api_url or DEFAULT_BASE_URL
+    directory = download_dir or config.download_dir_for(profile)
+    return RunSettings(
+        locations=where,
+        api_url=url.rstrip("/"),
+        profile=profile,
+        read_only=bool(read_only) or config.read_only_for(profile),
+        download_dir=directory.expanduser() if directory else None,
+        pending_timeout_minutes=config.pending_timeout_minutes,
+        theme=config.theme,
+    )

@@ -16,6 +16,8 @@ import keyring.backend
 import keyring.errors
 from keyring.backends import fail
 
+from sqtui.display import mask
+
 SERVICE = "sqtui"
 ENV_KEY = "SQUARECLOUD_API_KEY"
 
@@ -38,25 +40,20 @@ class CredentialError(Exception):
     """The keyring exists but failed; the message is for the user and never holds the key."""
 
 
-def mask(key: str) -> str:
-    """The key as it may be shown: ``…`` and its last 4 characters (``…`` alone if short)."""
-    return "…" + key[-4:] if len(key) > 4 else "…"
-
-
 @dataclass(frozen=True, repr=False)
 class KeySource:
     """An API key and where it came from; its repr shows the key masked."""
 
-    key: str
+    api_key: str
     origin: Literal["env", "keyring", "session"]
 
     @property
     def masked(self) -> str:
         """The key masked for display."""
-        return mask(self.key)
+        return mask(self.api_key)
 
     def __repr__(self) -> str:
-        return f"KeySource(key={self.masked!r}, origin={self.origin!r})"
+        return f"KeySource(api_key={self.masked!r}, origin={self.origin!r})"
 
     __str__ = __repr__
 
@@ -144,7 +141,7 @@ def resolve_key(profile: str, env: Mapping[str, str] = os.environ) -> KeySource 
     """
     from_env = env.get(ENV_KEY, "").strip()
     if from_env:
-        return KeySource(key=from_env, origin="env")
+        return KeySource(api_key=from_env, origin="env")
     try:
         stored = get_key(profile)
     except NoKeyringAvailable:
@@ -154,4 +151,4 @@ def resolve_key(profile: str, env: Mapping[str, str] = os.environ) -> KeySource 
         return None
     if stored is None or not stored.strip():
         return None
-    return KeySource(key=stored.strip(), origin="keyring")
+    return KeySource(api_key=stored.strip(), origin="keyring")

@@ -10,6 +10,8 @@ from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from sqtui.display import mask
+
 LOGGER_NAME = "sqtui"
 MAX_BYTES = 1_000_000
 BACKUP_COUNT = 3
@@ -53,7 +55,7 @@ class RedactingFilter(logging.Filter):
         with self._lock:
             secrets = sorted(self._secrets, key=len, reverse=True)
         for secret in secrets:
-            text = text.replace(secret, "…" + secret[-4:])
+            text = text.replace(secret, mask(secret))
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -1,4 +1,4 @@
-"""The Textual app: builds the session, shows login or the main screen, global keys."""
+"""The Textual app: opens the workspace, shows login or the main screen, global keys."""
 
 from __future__ import annotations
 
@@ -9,22 +9,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
-from sqtui.api.client import SquareCloudClient
-from sqtui.api.errors import ApiError
-from sqtui.domain.cooldown import RESOURCE_SECONDS, USER_SECONDS, Cooldowns
-from sqtui.domain.history import History
-from sqtui.domain.pending import PendingTracker
-from sqtui.domain.session import Session
-from sqtui.settings import RunSettings
+from sqtui.domain.settings import RunSettings
+from sqtui.domain.workspace import Workspace, open_workspace
 from sqtui.storage.credentials import KeySource
-from sqtui.ui.commands import ResourceCommands
+from sqtui.ui.keys import KeyRow, bindings_of, key_rows
+from sqtui.ui.messages import KeyRefused
 from sqtui.ui.screens.confirm import ConfirmScreen
 from sqtui.ui.screens.help import HelpScreen
 from sqtui.ui.screens.login import LoginScreen
 from sqtui.ui.screens.main import MainScreen
+from sqtui.ui.widgets.downloads_panel import DownloadsPanel
+from sqtui.ui.widgets.sidebar import ResourceList, Sidebar
+from sqtui.ui.widgets.snapshot_table import SnapshotTable
 
 log = logging.getLogger("sqtui.ui")
 
@@ -41,11 +42,15 @@ class SqtuiApp(App[None]):
 
     TITLE = "sqtui"
     CSS_PATH = [styles_dir() / "app.tcss"]
-    COMMANDS = App.COMMANDS | {ResourceCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     BINDINGS = [
-        Binding("q", "request_quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
+        Binding(
+            "q",
+            "request_quit",
+            "Quit",
+            tooltip="quit (asks first while a create, download or restore runs)",
+        ),
+        Binding("question_mark", "help", "Help", tooltip="this help: every key in force"),
     ]
 
     def __init__(
@@ -61,7 +66,7 @@ class SqtuiApp(App[None]):
         self.transport_factory = transport_factory
         self.now = now
         self.monotonic = monotonic
-        self.session: Session | None = None
+        self.workspace: Workspace | None = None
 
     def on_mount(self) -> None:
         theme = self.settings.theme
@@ -100,64 +105,70 @@ class SqtuiApp(App[None]):
 
     def start_session(self, key: KeySource) -> None:
         """Open the main screen for the account behind ``key``."""
-        settings = self.settings
-        scale = settings.time_scale
-        client = SquareCloudClient(
-            key.key, base_url=settings.api_url, transport=self.transport_factory()
-        )
-        pending = PendingTracker(settings.locations.pending_file, settings.scope)
-        pending.load()
-        self.session = Session(
-            client,
-            profile=settings.profile,
-            read_only=settings.read_only,
-            pending=pending,
-            cooldowns=Cooldowns(USER_SECONDS / scale, RESOURCE_SECONDS / scale),
+        self.workspace = open_workspace(
+            self.settings,
+            key,
+            transport=self.transport_factory(),
             now=self.now,
             monotonic=self.monotonic,
+            warn=lambda text: self.notify(text, severity="warning", markup=False),
         )
-        self.push_screen(
-            MainScreen(
-                self.session,
-                history=History(settings.locations.history_file, secrets=[key.key]),
-                download_dir=settings.download_dir or settings.locations.downloads_dir,
-                cache_path=settings.locations.cache_file(settings.profile),
-                demo=settings.demo,
-                poll_scale=1 / scale,
-                pending_timeout_seconds=settings.pending_timeout_minutes * 60,
-            )
-        )
+        self.push_screen(MainScreen(self.workspace))
 
-    def key_refused(self, error: ApiError) -> None:
+    @on(KeyRefused)
+    def _key_refused(self, event: KeyRefused) -> None:
         """The API refused the key in use: back to the login screen, saying why."""
-        session, self.session = self.session, None
-        if session is None:
+        workspace, self.workspace = self.workspace, None
+        if workspace is None:
             # Several calls failed with the same key: the login screen is already up.
             return
-        self.call_later(session.client.aclose)
-        self.switch_to_login(
-            f"The API refused the key {session.client.masked_key} "
-            f"[{error.code}]. It may be revoked or expired: paste a new one."
-        )
-
-    def switch_to_login(self, reason: str) -> None:
-        """Replace the main screen by the login screen."""
+        self.call_later(workspace.aclose)
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.ask_for_key(reason)
+        self.ask_for_key(
+            f"The API refused the key {workspace.session.client.masked_key} "
+            f"[{event.error.code}]. It may be revoked or expired: paste a new one."
+        )
 
     async def on_unmount(self) -> None:
-        if self.session is not None:
-            await self.session.client.aclose()
+        if self.workspace is not None:
+            await self.workspace.aclose()
+
+    def key_rows(self) -> list[KeyRow]:
+        """Every key in force, where it works, and what it does (help is built from it)."""
+        palette = Binding(
+            self.COMMAND_PALETTE_BINDING,
+            "command_palette",
+            "Palette",
+            tooltip="command palette: jump to any app or database, run any action",
+        )
+        focus = [
+            Binding("tab", "app.focus_next", tooltip="move the focus to the next pane"),
+            Binding("shift+tab", "app.focus_previous", tooltip="move the focus back"),
+        ]
+        return key_rows(
+            self,
+            [
+                ("Anywhere", [*bindings_of(SqtuiApp), palette, *focus]),
+                ("Main screen", bindings_of(MainScreen)),
+                ("Sidebar", bindings_of(Sidebar) + bindings_of(ResourceList)),
+                ("Snapshots", bindings_of(SnapshotTable)),
+                ("Downloads", bindings_of(DownloadsPanel)),
+            ],
+        )
 
     def action_help(self) -> None:
         """``?``: every key and what it does."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.key_rows()))
+
+    def _main_screen(self) -> MainScreen | None:
+        screens: list[Screen[object]] = list(self.screen_stack)
+        return next((s for s in screens if isinstance(s, MainScreen)), None)
 
     def action_request_quit(self) -> None:
         """``q``: quit, asking first when work in flight would be cut off."""
-        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        main = self._main_screen()
         busy = main.busy() if main is not None else []
         if not busy:
             self.exit()

@@ -14,7 +14,7 @@ import pytest
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ApiError
-from sqtui.api.models import SnapshotPending, SnapshotReady
+from sqtui.api.models import CreateGenerating, CreateReady
 from sqtui.sim import Fault, SimConfig, SimServer
 
 from .conftest import APP, DATABASE, KEY, SecretWatch, Sleeps
@@ -93,7 +93,7 @@ async def test_a_create_whose_connection_drops_is_pending_lost(
         app = (await client.me()).applications[0]
         server.sim.add_fault(Fault(method="POST", path=r"/snapshots$", drop_after_bytes=0))
         result = await client.create_snapshot(APP, app.id)
-        assert isinstance(result, SnapshotPending) and result.reason == "lost"
+        assert isinstance(result, CreateGenerating) and result.reason == "lost"
         server.sim.clear_faults()
         newest = (await client.list_snapshots(APP, app.id))[0]
     posts = [e for e in server.sim.events if e.get("method") == "POST"]
@@ -109,7 +109,7 @@ async def test_a_create_that_outlives_the_long_timeout_is_pending_lost(
             app = (await client.me()).applications[0]
             server.sim.add_fault(Fault(method="POST", path=r"/snapshots$", delay=0.6))
             result = await client.create_snapshot(APP, app.id)
-        assert isinstance(result, SnapshotPending) and result.reason == "lost"
+        assert isinstance(result, CreateGenerating) and result.reason == "lost"
         assert "timed out" in result.detail
     # Stopping the server let the held request finish: it was sent exactly once.
     posts = [e for e in server.sim.events if e.get("method") == "POST"]
@@ -123,7 +123,7 @@ async def test_a_create_may_take_longer_than_the_ordinary_timeout(
         app = (await client.me()).applications[0]
         server.sim.add_fault(Fault(method="POST", path=r"/snapshots$", delay=0.5))
         result = await client.create_snapshot(APP, app.id)
-    assert isinstance(result, SnapshotReady)
+    assert isinstance(result, CreateReady)
 
 
 async def test_a_closed_port_is_a_network_error_after_the_retries(watch: SecretWatch) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ErrorKind
-from sqtui.api.models import Resource, Snapshot, SnapshotPending, SnapshotReady
+from sqtui.api.models import CreateGenerating, CreateReady, Resource, Snapshot
 from sqtui.sim import Fault
 
 from .conftest import APP, DATABASE, KEY, ROOT, Harness, Inject, MakeSim, flip, with_query
@@ -70,7 +70,8 @@ async def test_me_parses_the_account_and_its_plan(h: Harness) -> None:
         ("cache-redis", "redis"),
     ]
     assert all(len(r.id) == 32 for r in account.resources)
-    assert account.find("worker") is account.applications[1]
+    worker = account.applications[1]
+    assert account.by_id(worker.id) is worker
 
 
 async def test_a_free_plan_has_no_end_and_512_mb(make_sim: MakeSim) -> None:
@@ -120,9 +121,11 @@ async def test_listings_are_newest_first_with_times_sizes_origin_and_expiry(h: H
             assert snapshot.size == item["size"] and 0.2 * MB < snapshot.size < 0.3 * MB
             assert snapshot.origin == "automatic"
             assert snapshot.expires == expires
-            assert snapshot.url == item["url"] and snapshot.key == item["key"]
+            assert snapshot.url == item["url"] and snapshot.signed_query == item["key"]
             assert "Signature=REDACTED" in snapshot.redacted_url
-            assert snapshot.url not in repr(snapshot) and snapshot.key not in repr(snapshot)
+            assert snapshot.url not in repr(snapshot) and snapshot.signed_query not in repr(
+                snapshot
+            )
 
 
 async def test_the_client_sorts_a_listing_served_oldest_first(h: Harness) -> None:
@@ -234,9 +237,9 @@ async def test_a_create_under_the_soft_deadline_is_ready(make_sim: MakeSim) -> N
     app = (await client.me()).applications[0]
     started = h.clock()
     result = await client.create_snapshot(APP, app.id)
-    assert isinstance(result, SnapshotReady)
+    assert isinstance(result, CreateReady)
     assert h.clock() - started == 20  # the answer waited for the generation
-    assert result.url and result.key and result.url.endswith(result.key)
+    assert result.url and result.signed_query and result.url.endswith(result.signed_query)
     h.watch.shown.append(repr(result))
     newest = (await client.list_snapshots(APP, app.id))[0]
     assert newest.origin == "manual" and result.version_id == newest.version_id
@@ -252,7 +255,7 @@ async def test_a_slow_create_is_pending_then_appears_in_the_listing(make_sim: Ma
     app = (await client.me()).applications[0]
     started = h.clock()
     result = await client.create_snapshot(APP, app.id)
-    assert isinstance(result, SnapshotPending) and result.reason == "processing"
+    assert isinstance(result, CreateGenerating) and result.reason == "processing"
     assert h.clock() - started == 90  # held up to the soft deadline
     assert all(s.origin == "automatic" for s in await client.list_snapshots(APP, app.id))
     h.clock.advance(60)
@@ -271,7 +274,7 @@ async def test_a_lost_create_answer_is_pending_and_never_posted_again(
     app = (await client.me()).applications[0]
     await inject(h, Fault(method="POST", path=r"/snapshots$", drop_after_bytes=0))
     result = await client.create_snapshot(APP, app.id)
-    assert isinstance(result, SnapshotPending) and result.reason == "lost"
+    assert isinstance(result, CreateGenerating) and result.reason == "lost"
     assert "dropped" in result.detail
     posts = manual_posts(h, app)
     assert len(posts) == 1 and posts[0].get("dropped") is True
@@ -287,7 +290,7 @@ async def test_keep_calm_per_user_then_per_resource(make_sim: MakeSim) -> None:
     h = make_sim(generation_seconds=0)
     client = h.client()
     first, second, _ = (await client.me()).applications
-    assert isinstance(await client.create_snapshot(APP, first.id), SnapshotReady)
+    assert isinstance(await client.create_snapshot(APP, first.id), CreateReady)
 
     error = await h.fails(client.create_snapshot(APP, second.id))
     assert error.is_cooldown and error.code == "KEEP_CALM" and error.status == 429
@@ -296,10 +299,10 @@ async def test_keep_calm_per_user_then_per_resource(make_sim: MakeSim) -> None:
     h.clock.advance(6)
     error = await h.fails(client.create_snapshot(APP, first.id))
     assert error.is_cooldown and "this resource" in error.message and "174 s" in error.message
-    assert isinstance(await client.create_snapshot(APP, second.id), SnapshotReady)
+    assert isinstance(await client.create_snapshot(APP, second.id), CreateReady)
 
     h.clock.advance(175)
-    assert isinstance(await client.create_snapshot(APP, first.id), SnapshotReady)
+    assert isinstance(await client.create_snapshot(APP, first.id), CreateReady)
     assert [e["status"] for e in manual_posts(h, first)] == [200, 429, 200]
     assert h.sim.state()["quota"]["used"] == 3
 
@@ -312,7 +315,7 @@ async def test_the_daily_quota_follows_the_plan_and_frees_as_the_window_rolls(
     resources = (await client.me()).resources
     assert len(resources) == 5
     for resource in resources[:4]:
-        assert isinstance(await client.create_snapshot(resource.kind, resource.id), SnapshotReady)
+        assert isinstance(await client.create_snapshot(resource.kind, resource.id), CreateReady)
         h.clock.advance(6)
     last = resources[4]
     error = await h.fails(client.create_snapshot(last.kind, last.id))
@@ -320,7 +323,7 @@ async def test_the_daily_quota_follows_the_plan_and_frees_as_the_window_rolls(
     assert error.status == 429 and "4r/24h" in error.message
     assert "quota" in error.human()
     h.clock.advance(DAY)
-    assert isinstance(await client.create_snapshot(last.kind, last.id), SnapshotReady)
+    assert isinstance(await client.create_snapshot(last.kind, last.id), CreateReady)
 
 
 # -- restore -------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sqtui.api.errors import ApiError
-from sqtui.api.models import (
-    ResourceKind,
+from sqtui.api.models import ResourceKind
+from sqtui.api.parsing import (
     parse_account,
     parse_created,
     parse_service_status,
@@ -208,6 +208,5 @@ def test_account_parses_plan_and_resources() -> None:
     assert account.user.plan.duration_ms is None
     assert [r.name for r in account.resources] == ["api", "orders"]
     assert account.databases[0].db_type == "postgres"
-    assert account.find("orders") is account.databases[0]
-    assert account.find("a" * 32) is account.applications[0]
-    assert account.find("missing") is None
+    assert account.by_id("a" * 32) is account.applications[0]
+    assert account.by_id("missing") is None

@@ -5,11 +5,23 @@ from __future__ import annotations
 import pytest
 
 from sqtui.api.client import SquareCloudClient
-from sqtui.api.models import Resource
-from sqtui.domain.session import Created, CreateRefused, Session
+from sqtui.api.models import Resource, Snapshot
+from sqtui.domain.refusal import Refused
+from sqtui.domain.session import Created, Listed, Session
 from sqtui.sim import Fault
 
 from .conftest import APP, Harness, MakeSim
+
+
+async def newly_listed(session: Session, app: Resource) -> list[Snapshot]:
+    """List ``app``; the pending snapshots that listing showed for the first time."""
+    seen: list[Listed] = []
+    session.on_listed = seen.append
+    try:
+        await session.list_snapshots(app)
+    finally:
+        session.on_listed = None
+    return [done.snapshot for done in seen]
 
 
 def session_of(
@@ -57,7 +69,7 @@ async def test_a_second_create_within_the_cooldown_is_not_sent(h: Harness) -> No
     assert created.ready is not None and created.pending is None
     assert session.quota().used == 1
     h.clock.advance(30)
-    with pytest.raises(CreateRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await session.create(app)
     assert refused.value.reason == "cooldown"
     assert refused.value.cooldown is not None and refused.value.cooldown.scope == "resource"
@@ -75,10 +87,10 @@ async def test_read_only_refuses_create_and_restore_without_a_request(h: Harness
     snapshot = (await writer.list_snapshots(app))[0]
     session = session_of(h, read_only=True)
     before = len(h.sim.events)
-    with pytest.raises(CreateRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await session.create(app)
     assert refused.value.reason == "read_only"
-    with pytest.raises(CreateRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await session.restore(app, snapshot)
     assert refused.value.reason == "read_only"
     assert len(h.sim.events) == before
@@ -95,13 +107,11 @@ async def test_a_202_create_stays_pending_until_the_listing_shows_it(make_sim: M
     assert created.pending.reason == "processing"
     assert [p.reason for p in session.pending.for_resource(app.id)] == ["processing"]
 
-    listing = await session.list_snapshots(app)
-    assert session.resolve_pending(app, listing) == []
+    assert await newly_listed(session, app) == []
     assert len(session.pending.for_resource(app.id)) == 1
 
     h.clock.advance(60)
-    listing = await session.list_snapshots(app)
-    found = session.resolve_pending(app, listing)
+    found = await newly_listed(session, app)
     made = [e["version_id"] for e in h.sim.events if e.get("type") == "snapshot_created"]
     assert [s.version_id for s in found] == made and found[0].origin == "manual"
     assert session.pending.items == []
@@ -118,7 +128,7 @@ async def test_a_lost_create_is_watched_and_counted(h: Harness) -> None:
     assert created.pending is not None and created.pending.reason == "lost"
     assert session.quota().used == 1
     assert session.cooldown(app) is not None
-    found = session.resolve_pending(app, await session.list_snapshots(app))
+    found = await newly_listed(session, app)
     assert len(found) == 1 and session.pending.items == []
     assert posts_to(h, app) == 1
 
@@ -140,7 +150,7 @@ async def test_the_servers_daily_limit_beats_the_local_count(make_sim: MakeSim) 
     assert session.pending.items == []
     # The next attempt, on a resource without a cooldown, is refused before any request.
     h.clock.advance(6)
-    with pytest.raises(CreateRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await session.create(resources[3])
     assert refused.value.reason == "quota"
     assert refused.value.next_slot_at is not None and refused.value.next_slot_at > h.now()
@@ -198,8 +208,7 @@ async def test_two_creates_of_one_resource_count_twice_while_the_second_is_pendi
     assert (await session.create(app)).pending is not None
     h.clock.advance(91)  # past the 180 s resource cooldown, counted from the first request
     assert (await session.create(app)).pending is not None
-    listing = await session.list_snapshots(app)
-    assert len(session.resolve_pending(app, listing)) == 1  # the first one is listed
+    assert len(await newly_listed(session, app)) == 1  # the first one is listed
     assert len(session.pending.for_resource(app.id)) == 1  # the second still generates
     assert h.sim.state()["quota"]["used"] == 2
     assert session.quota().used == 2
@@ -225,8 +234,8 @@ async def test_poll_pending_reads_the_listing_until_the_snapshot_shows(make_sim:
         pending = outcome.pending
         outcomes.append(outcome)
         assert len(outcomes) < 50
-    assert outcomes[-1].ready and outcomes[-1].ready[0].origin == "manual"
-    assert all(not o.ready for o in outcomes[:-1])
+    assert outcomes[-1].listed and outcomes[-1].listed[0].snapshot.origin == "manual"
+    assert all(not o.listed for o in outcomes[:-1])
     assert waits == sorted(waits) and waits[0] < waits[-1]  # growing intervals
     assert posts_to(h, app) == 1  # never posted again
 

@@ -4,7 +4,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqtui.api.models import ResourceKind, parse_account, parse_snapshots
+from sqtui.api.models import ResourceKind
+from sqtui.api.parsing import parse_account, parse_snapshots
 from sqtui.domain.account_cache import load_view, save_view
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -48,7 +49,7 @@ def test_round_trip_keeps_the_view_but_no_signed_url(tmp_path: Path) -> None:
     assert view.saved_at == NOW
     [cached] = view.listings["d" * 32]
     assert (cached.version_id, cached.size, cached.modified) == ("v1", 1234, LISTING[0].modified)
-    assert cached.url == "" and cached.key == ""
+    assert cached.url == "" and cached.signed_query == ""
 
 
 def test_another_api_or_a_damaged_file_gives_nothing(tmp_path: Path) -> None:

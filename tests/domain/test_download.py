@@ -20,7 +20,6 @@ from starlette.applications import Starlette
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.models import ResourceKind, Snapshot
-from sqtui.domain import download as download_module
 from sqtui.domain.download import (
     DownloadEngine,
     DownloadError,
@@ -28,6 +27,9 @@ from sqtui.domain.download import (
     free_space,
     part_path,
 )
+from sqtui.domain.download import engine as engine_module
+from sqtui.domain.download import files as files_module
+from sqtui.domain.download import sink as sink_module
 from sqtui.sim import FakeClock, Fault, SimConfig, SimServer, create_app
 
 KEY = "sim-key-for-download-tests-0001"
@@ -322,7 +324,7 @@ async def test_not_enough_space_is_said_before_any_request(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     snapshot = await newest_snapshot(client)
-    monkeypatch.setattr(download_module, "free_space", lambda directory: 4096)
+    monkeypatch.setattr(files_module, "free_space", lambda directory: 4096)
     before = len(download_requests(app))
 
     with pytest.raises(DownloadError) as caught:
@@ -344,7 +346,7 @@ async def test_space_check_counts_what_the_part_already_holds(
     expected = await served_bytes(app, snapshot)
     destination = tmp_path / "a.zip"
     part_path(destination).write_bytes(expected[: snapshot.size - 1000])
-    monkeypatch.setattr(download_module, "free_space", lambda directory: 5000)
+    monkeypatch.setattr(files_module, "free_space", lambda directory: 5000)
     result = await engine(client, space_margin=0).download(snapshot, destination)
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
 
@@ -361,7 +363,7 @@ async def test_full_disk_leaves_nothing_behind(
 ) -> None:
     snapshot = await newest_snapshot(client)
     written = 0
-    real_write = download_module._write_chunk
+    real_write = sink_module._write_chunk
 
     def filling_write(file: BinaryIO, data: bytes | memoryview) -> None:
         nonlocal written
@@ -370,7 +372,7 @@ async def test_full_disk_leaves_nothing_behind(
         written += len(data)
         real_write(file, data)
 
-    monkeypatch.setattr(download_module, "_write_chunk", filling_write)
+    monkeypatch.setattr(sink_module, "_write_chunk", filling_write)
     destination = tmp_path / "a.zip"
 
     with pytest.raises(DownloadError) as caught:
@@ -390,7 +392,7 @@ async def test_other_write_errors_are_disk_errors(
     def failing_write(file: BinaryIO, data: bytes | memoryview) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(download_module, "_write_chunk", failing_write)
+    monkeypatch.setattr(sink_module, "_write_chunk", failing_write)
     with pytest.raises(DownloadError) as caught:
         await engine(client).download(snapshot, tmp_path / "a.zip")
     assert caught.value.reason == "disk"
@@ -407,14 +409,14 @@ async def test_flushing_to_disk_as_it_goes_gives_the_same_file(
     snapshot = await newest_snapshot(client)
     expected = await served_bytes(app, snapshot)
     syncs: list[int] = []
-    real_datasync = download_module._datasync
+    real_datasync = sink_module.datasync
 
     def counting_datasync(fd: int) -> None:
         syncs.append(fd)
         real_datasync(fd)
 
-    monkeypatch.setattr(download_module, "SYNC_EVERY", 100_000)
-    monkeypatch.setattr(download_module, "_datasync", counting_datasync)
+    monkeypatch.setattr(engine_module, "SYNC_EVERY", 100_000)
+    monkeypatch.setattr(sink_module, "datasync", counting_datasync)
     result = await engine(client, fsync=True, chunk_size=32 << 10).download(
         snapshot, tmp_path / "a.zip"
     )
@@ -430,8 +432,8 @@ async def test_an_error_flushing_to_disk_is_a_disk_error(
     def failing_datasync(fd: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(download_module, "SYNC_EVERY", 100_000)
-    monkeypatch.setattr(download_module, "_datasync", failing_datasync)
+    monkeypatch.setattr(engine_module, "SYNC_EVERY", 100_000)
+    monkeypatch.setattr(sink_module, "datasync", failing_datasync)
     with pytest.raises(DownloadError) as caught:
         await engine(client, fsync=True, chunk_size=32 << 10).download(snapshot, tmp_path / "a.zip")
     assert caught.value.reason == "disk"

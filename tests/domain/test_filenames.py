@@ -20,7 +20,7 @@ def _snapshot(version: str = "3f9a1c2b77e0", modified: datetime | None = None) -
         modified=modified or datetime(2026, 11, 22, 14, 3, 27, tzinfo=UTC),
         origin="manual",
         url="https://snapshots.example/x.zip?Signature=secret",
-        key="",
+        signed_query="",
     )
 
 

@@ -30,7 +30,7 @@ def snap(version: str, modified: datetime) -> Snapshot:
         modified=modified,
         origin="manual",
         url="u",
-        key="k",
+        signed_query="k",
     )
 
 
@@ -78,7 +78,7 @@ def test_only_a_new_version_no_older_than_the_request_matches() -> None:
     tracker.add(p)
     tracker.add(pending(at=NOW + timedelta(minutes=4)))
     found = tracker.resolve("a" * 32, [snap("n1", NOW + timedelta(minutes=2))])
-    assert [s.version_id for s in found] == ["n1"]
+    assert [(p.ident, s.version_id) for p, s in found] == [(p.ident, "n1")]
     assert [x.requested_at for x in tracker.items] == [NOW + timedelta(minutes=4)]
 
 
@@ -92,7 +92,9 @@ def test_polls_grow_then_stay_capped_and_scale() -> None:
         p = tracker.polled(p)
     assert delays == sorted(delays) and delays[0] < delays[3]
     assert delays[-1] == MAX_POLL_SECONDS
-    assert pending().next_poll_delay(scale=0.1) == pytest.approx(pending().next_poll_delay() / 10)
+    assert pending().next_poll_delay(time_scale=10) == pytest.approx(
+        pending().next_poll_delay() / 10
+    )
 
 
 def test_overdue_after_the_timeout() -> None:

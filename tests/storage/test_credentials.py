@@ -4,6 +4,7 @@ import keyring
 import keyring.errors
 import pytest
 
+from sqtui.display import mask
 from sqtui.storage import credentials
 from sqtui.storage.credentials import (
     CredentialError,
@@ -12,7 +13,6 @@ from sqtui.storage.credentials import (
     delete_key,
     get_key,
     keyring_available,
-    mask,
     resolve_key,
     set_key,
 )
@@ -87,9 +87,9 @@ def test_backend_failures_never_show_the_key(restore_keyring: None) -> None:
 def test_env_var_wins_over_keyring(memory_keyring: MemoryKeyring) -> None:
     set_key("default", KEY)
     source = resolve_key("default", env={"SQUARECLOUD_API_KEY": " env-key-9876 "})
-    assert source == KeySource(key="env-key-9876", origin="env")
+    assert source == KeySource(api_key="env-key-9876", origin="env")
     blank = resolve_key("default", env={"SQUARECLOUD_API_KEY": "  "})
-    assert blank == KeySource(key=KEY, origin="keyring")
+    assert blank == KeySource(api_key=KEY, origin="keyring")
     assert resolve_key("work", env={}) is None
 
 
@@ -102,7 +102,7 @@ def test_mask_and_repr_never_show_the_key() -> None:
     assert mask(KEY) == "…WXYZ"
     assert mask("abcd") == "…"
     assert mask("") == "…"
-    source = KeySource(key=KEY, origin="session")
+    source = KeySource(api_key=KEY, origin="session")
     for text in (repr(source), str(source), f"{source}", repr([source])):
         assert KEY not in text
         assert "…WXYZ" in text

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from textual.pilot import Pilot
 
-from sqtui.settings import RunSettings
+from sqtui.domain.settings import RunSettings
 from sqtui.sim import FakeClock, SimConfig, Simulator, create_app
+from sqtui.sim.config import DEFAULT_API_KEY
 from sqtui.storage.credentials import KeySource
 from sqtui.storage.locations import Locations
 from sqtui.ui.app import SqtuiApp
@@ -46,7 +47,7 @@ def make_harness(tmp_path: Path) -> Callable[..., Harness]:
     def factory(
         *,
         sim: SimConfig | None = None,
-        key: str | None = "sim-key-0000000000000000",
+        key: str | None = DEFAULT_API_KEY,
         read_only: bool = False,
         time_scale: float = 1000.0,
         fixed_clock: FakeClock | None = None,
@@ -64,7 +65,7 @@ def make_harness(tmp_path: Path) -> Callable[..., Harness]:
             locations=Locations.under(where),
             api_url=API_URL,
             read_only=read_only,
-            key=KeySource(key=key, origin="session") if key else None,
+            key=KeySource(api_key=key, origin="session") if key else None,
             time_scale=time_scale,
             pending_timeout_minutes=pending_timeout_minutes,
         )

@@ -20,7 +20,7 @@ SIZE = (100, 30)
 
 async def open_download_dialog(pilot: Any, h: Harness, directory: Path) -> DownloadDialog:
     await wait_for(pilot, loaded(h))
-    main_of(h).download_dir = directory
+    main_of(h).workspace.last_download_dir = directory
     await pilot.press("tab", "d")
     await wait_for(pilot, lambda: isinstance(h.app.screen, DownloadDialog))
     dialog = h.app.screen
@@ -129,7 +129,7 @@ async def test_restore_needs_the_exact_name_and_takes_a_safety_snapshot_first(
         assert posts[0].endswith("/snapshots") and posts[1].endswith("/snapshots/restore")
         restore_started = [e for e in h.sim.events if e.get("type") == "restore_started"]
         assert restore_started and restore_started[0]["version_id"] == chosen.version_id
-        entries = main_of(h).history.read()  # type: ignore[union-attr]
+        entries = main_of(h).workspace.history.read()
         assert [(e.action, e.outcome) for e in entries] == [
             ("restore", "ok"),
             ("safety-snapshot", "ok"),
@@ -148,7 +148,7 @@ async def test_restore_in_progress_is_reported_plainly(make_harness: Any) -> Non
         await wait_for(pilot, lambda: any("RESTORE_IN_PROGRESS" in n for n in notifications(h.app)))
         await wait_for(pilot, lambda: any("still running" in n for n in notifications(h.app)))
         assert h.requests("POST", "/snapshots") == h.requests("POST", "/restore")  # no safety
-        [entry] = main_of(h).history.read()  # type: ignore[union-attr]
+        [entry] = main_of(h).workspace.history.read()
         assert (entry.action, entry.outcome) == ("restore", "failed")
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqtui.sim.config import DEFAULT_API_KEY
 from sqtui.ui.screens.login import LoginScreen
 from sqtui.ui.screens.main import MainScreen
 from tests.conftest import MemoryKeyring
 from tests.ui.conftest import Harness, wait_for
 
 SIZE = (100, 30)
-GOOD = "sim-key-0000000000000000"
+GOOD = DEFAULT_API_KEY
 
 
 async def login_screen(pilot: Any, h: Harness) -> LoginScreen:

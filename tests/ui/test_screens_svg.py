@@ -61,7 +61,7 @@ def test_download_dialog(
         assert isinstance(screen, MainScreen)
         # A fixed folder that exists on every machine, so the picture is stable; the
         # free-space figure is replaced because it differs from disk to disk.
-        screen.download_dir = Path("/nonexistent-sqtui/backups")
+        screen.workspace.last_download_dir = Path("/nonexistent-sqtui/backups")
         await pilot.press("tab", "d")
         await pilot.pause()
         pilot.app.screen.query_one("#space").update("Free space: 42.0 GiB")  # type: ignore[attr-defined]

@@ -14,14 +14,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Static
 
-from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ApiError
+from sqtui.display import mask
+from sqtui.domain.login import check_key
 from sqtui.storage.credentials import (
     CredentialError,
     KeySource,
     NoKeyringAvailable,
     keyring_available,
-    mask,
     set_key,
 )
 
@@ -114,17 +114,14 @@ class LoginScreen(Screen[KeySource | None]):
     @work(exclusive=True, group="login")
     async def check_key(self, key: str, remember: bool) -> None:
         """Check ``key`` with ``/users/me``; store it if asked; dismiss with it."""
-        client = SquareCloudClient(key, base_url=self.api_url, transport=self.transport_factory())
         try:
-            await client.me()
+            await check_key(key, self.api_url, transport=self.transport_factory())
         except ApiError as error:
             if error.is_access_denied:
                 self._error(f"Key {mask(key)} was refused by the API [{error.code}]. Check it.")
             else:
                 self._error(error.human())
             return
-        finally:
-            await client.aclose()
         stored = False
         if remember:
             try:
@@ -136,7 +133,7 @@ class LoginScreen(Screen[KeySource | None]):
                     severity="warning",
                     markup=False,
                 )
-        self.dismiss(KeySource(key=key, origin="keyring" if stored else "session"))
+        self.dismiss(KeySource(api_key=key, origin="keyring" if stored else "session"))
 
     async def _store(self, key: str) -> None:
         await asyncio.to_thread(set_key, self.profile, key)

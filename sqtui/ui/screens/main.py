@@ -1,12 +1,15 @@
-"""The main screen: sidebar, snapshot table, quota gauge; creates and pending snapshots."""
+"""The main screen: sidebar, snapshot table, downloads, quota gauge; layout and routing.
+
+The work itself is elsewhere: flows in :mod:`sqtui.domain.flows`, downloads in the
+downloads panel, pending snapshots in :class:`~sqtui.ui.pending_watch.PendingWatch`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 from rich.text import Text
 from textual import on, work
@@ -19,20 +22,20 @@ from textual.widgets import Footer, Static
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
-from sqtui.display import in_text, local_time, printable, size_text
-from sqtui.domain.account_cache import load_view, save_view
-from sqtui.domain.download import DownloadEngine, DownloadError, Progress
-from sqtui.domain.history import Action, History, HistoryEntry, Outcome
-from sqtui.domain.pending import PendingSnapshot
-from sqtui.domain.session import Created, CreateRefused, Session
-from sqtui.ui.messages import ResourceHighlighted, ResourceOpened
+from sqtui.display import printable, size_text
+from sqtui.domain.flows import CreateState, create_snapshot
+from sqtui.domain.session import Listed
+from sqtui.domain.workspace import Workspace
+from sqtui.ui.commands import ResourceCommands
+from sqtui.ui.messages import KeyRefused, ResourceHighlighted, ResourceOpened, SnapshotActivity
+from sqtui.ui.pending_watch import PendingWatch
+from sqtui.ui.restore_run import RestoreRun
 from sqtui.ui.screens.download_dialog import DownloadChoice, DownloadDialog
 from sqtui.ui.screens.history import HistoryScreen
-from sqtui.ui.screens.restore_dialog import RestoreChoice, RestoreDialog
-from sqtui.ui.widgets.downloads_panel import DownloadsPanel, Transfer
+from sqtui.ui.widgets.downloads_panel import DownloadsPanel
 from sqtui.ui.widgets.quota_gauge import QuotaGauge
 from sqtui.ui.widgets.sidebar import Sidebar
-from sqtui.ui.widgets.snapshot_table import Activity, SnapshotTable
+from sqtui.ui.widgets.snapshot_table import SnapshotTable
 from sqtui.ui.widgets.status_bar import StatusBar
 
 log = logging.getLogger("sqtui.ui")
@@ -44,45 +47,36 @@ QUOTA_REFRESH = timedelta(minutes=10)
 
 
 class MainScreen(Screen[None]):
-    """Everything about one account; owns the create flow and the pending watchers."""
+    """One account: what is shown where, and which key does what."""
 
+    COMMANDS = {ResourceCommands}
     BINDINGS = [
-        Binding("n", "new_snapshot", "New"),
-        Binding("d", "download", "Download"),
-        Binding("r", "restore", "Restore"),
-        Binding("y", "copy_url", "URL"),
-        Binding("h", "history", "History"),
-        Binding("slash", "filter", "Filter"),
-        Binding("ctrl+r", "refresh", "Refresh", show=False),
+        Binding("n", "new_snapshot", "New", tooltip="new snapshot of the selected resource"),
+        Binding(
+            "d",
+            "download",
+            "Download",
+            tooltip="download the selected snapshot (a dialog shows where, size, free space)",
+        ),
+        Binding(
+            "r",
+            "restore",
+            "Restore",
+            tooltip="restore the selected snapshot (safety snapshot, then type the name)",
+        ),
+        Binding("y", "copy_url", "URL", tooltip="copy its signed download URL (OSC 52)"),
+        Binding("h", "history", "History", tooltip="history of creates, downloads, restores"),
+        Binding("slash", "filter", "Filter", tooltip="filter the apps and databases (fuzzy)"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="reload the account now"),
     ]
 
-    def __init__(
-        self,
-        session: Session,
-        *,
-        history: History | None = None,
-        download_dir: Path | None = None,
-        cache_path: Path | None = None,
-        demo: bool = False,
-        poll_scale: float = 1.0,
-        pending_timeout_seconds: float = 15 * 60.0,
-    ) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__()
-        self.session = session
-        self.history = history
-        self.cache_path = cache_path
-        self.download_dir = download_dir or Path.cwd()
-        self.engine = DownloadEngine(session.client)
-        self.activity: dict[str, Activity] = {}
-        self.restoring: dict[str, str] = {}
-        self.demo = demo
-        self.poll_scale = poll_scale
-        self.pending_timeout_seconds = pending_timeout_seconds
+        self.workspace = workspace
+        self.session = workspace.session
         self.current: Resource | None = None
-        self._watched: set[str] = set()
-        self._warned_overdue: set[str] = set()
-
-    # -- building ------------------------------------------------------------------
+        self.pending_watch = PendingWatch(self, self.session, self.report)
+        self.restores = RestoreRun(self)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -90,8 +84,8 @@ class MainScreen(Screen[None]):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
                 yield Static("", id="title", markup=False)
-                yield SnapshotTable(id="snapshots")
-                yield DownloadsPanel(id="downloads")
+                yield SnapshotTable(pending_timeout=self.session.pending_timeout, id="snapshots")
+                yield DownloadsPanel(self.workspace, id="downloads")
                 yield QuotaGauge(id="quota")
         yield Footer(compact=True)
 
@@ -105,86 +99,128 @@ class MainScreen(Screen[None]):
         """The resource sidebar."""
         return self.query_one(Sidebar)
 
+    @property
+    def downloads(self) -> DownloadsPanel:
+        """The downloads panel."""
+        return self.query_one(DownloadsPanel)
+
+    @property
+    def status(self) -> StatusBar:
+        """The top line."""
+        return self.query_one(StatusBar)
+
     def on_mount(self) -> None:
-        status = self.query_one(StatusBar)
-        status.read_only = self.session.read_only
-        status.demo = self.demo
-        self.table.pending_timeout_seconds = self.pending_timeout_seconds
+        self.status.read_only = self.session.read_only
+        self.status.demo = self.workspace.settings.demo
         self.sidebar.filter_input.can_focus = False
-        self.session.pending.on_change = self._pending_changed
-        self.session.recall_creates(self.history)
+        self.session.pending.on_change = self.show_snapshots
+        self.session.on_listed = self._listed
         self.sidebar.option_list.focus()
         self.set_interval(1.0, self._tick)
         self.set_interval(AUTO_REFRESH_SECONDS, self._refresh_periodically)
         self._show_cached_view()
         self.refresh_all()
 
+    def on_unmount(self) -> None:
+        self.session.pending.on_change = None
+        self.session.on_listed = None
+
+    # -- showing ---------------------------------------------------------------------
+
     def _show_cached_view(self) -> None:
         """Show the last good view at once, marked stale, while the API answers."""
-        if self.cache_path is None or self.session.overview is not None:
-            return
-        view = load_view(self.cache_path, self.session.client.base_url)
-        if view is None:
-            return
-        self.session.adopt_cached(view.account, view.listings, view.saved_at)
-        status = self.query_one(StatusBar)
-        user = view.account.user
-        status.account_name = user.name or user.email or user.id
-        status.plan = user.plan.name
-        status.refreshed_at = view.saved_at
-        status.stale = True
-        status.stale_reason = "cached"
-        status.redraw(self._now())
-        self.sidebar.show(view.account.resources, {}, self.restoring)
-        self._show_quota()
-
-    def _save_view(self) -> None:
+        saved_at = self.session.load_cached()
         account = self.session.account
-        if self.cache_path is not None and account is not None:
-            save_view(
-                self.cache_path,
-                self.session.client.base_url,
-                account,
-                self.session.listings,
-                self._now(),
-            )
+        if saved_at is None or account is None:
+            return
+        self._show_account(stale="cached")
+        self.status.refreshed_at = saved_at
 
-    def _now(self) -> datetime:
-        return self.session.now()
+    def _show_account(self, stale: str = "") -> None:
+        overview = self.session.overview
+        if overview is None:
+            return
+        self.status.now = self.session.now()
+        user = overview.account.user
+        self.status.account_name = user.name or user.email or user.id
+        self.status.plan = user.plan.name
+        self.status.refreshed_at = overview.refreshed_at
+        self.status.stale_reason = stale
+        self.status.stale = bool(stale)
+        self.sidebar.show(overview.account.resources, overview.statuses, self.restores.running)
+        self.show_quota()
 
-    # -- loading -------------------------------------------------------------------
+    # Redraws also run from workers that finish while the app shuts down (a cancelled
+    # create is saved as lost), when the widgets may be gone.
+
+    def show_snapshots(self) -> None:
+        """Redraw the selected resource's rows (and the quota they count against)."""
+        with contextlib.suppress(NoMatches):
+            if self.current is not None:
+                self.table.show(
+                    self.session.listings.get(self.current.id, []),
+                    self.session.pending.for_resource(self.current.id),
+                    self.session.now(),
+                )
+            self.show_quota()
+
+    def show_quota(self) -> None:
+        """Redraw the quota gauge."""
+        with contextlib.suppress(NoMatches):
+            self.query_one(QuotaGauge).show(self.session.quota(), self.session.now())
+
+    def _listed(self, listed: Listed) -> None:
+        self.notify(
+            f"Snapshot of {printable(listed.resource.name)} is ready "
+            f"({size_text(listed.snapshot.size)}).",
+            title="Snapshot ready",
+            markup=False,
+        )
+
+    def _tick(self) -> None:
+        now = self.session.now()
+        paused = self.session.polling_paused_for()
+        self.status.paused_until = now + paused if paused else None
+        self.status.now = now
+        self.table.tick(now)
+        self.pending_watch.warn_overdue()
+
+    @on(SnapshotActivity)
+    def _activity(self, event: SnapshotActivity) -> None:
+        self.table.set_activity(event.version_id, event.activity)
+
+    @on(ResourceHighlighted)
+    def _resource_highlighted(self, event: ResourceHighlighted) -> None:
+        resource = event.resource
+        self.current = resource
+        detail = f"{resource.kind.label} · {resource.ram_mb} MB"
+        if resource.detail:
+            detail += f" · {resource.detail}"
+        title = Text(printable(resource.name), style="bold")
+        title.append(f"  ({printable(detail)})", style="dim")
+        self.query_one("#title", Static).update(title)
+        self.show_snapshots()
+        self.load_listing(resource, settle=LISTING_SETTLE_SECONDS)
+
+    @on(ResourceOpened)
+    def _resource_opened(self, event: ResourceOpened) -> None:
+        self.table.focus()
+
+    # -- loading ---------------------------------------------------------------------
 
     @work(exclusive=True, group="refresh")
     async def refresh_all(self, quota: bool = True) -> None:
         """Reload the account, running states, service health and (``quota``) the quota."""
-        status = self.query_one(StatusBar)
         try:
             overview = await self.session.load_overview(quota=quota)
         except ApiError as error:
-            if error.is_access_denied:
-                self._key_refused(error)
-                return
-            self._report(error, "Refresh failed")
-            if error.is_network_error:
-                status.service = "unreachable"
-            elif error.is_server_error or error.is_invalid_response:
-                status.service = "failing"
-            if self.session.overview is not None:
-                status.stale = True
-                status.stale_reason = error.code
-            status.redraw(self._now())
+            self.report(error, "Refresh failed")
+            self.status.refresh_failed(error, self.session.overview is not None)
             return
-        user = overview.account.user
-        status.account_name = user.name or user.email or user.id
-        status.plan = user.plan.name
-        status.service = overview.service.status if overview.service else ""
-        status.refreshed_at = overview.refreshed_at
-        status.stale = False
-        status.redraw(self._now())
-        self.sidebar.show(overview.account.resources, overview.statuses, self.restoring)
-        self._show_quota()
-        self._save_view()
-        self._watch_saved_pending()
+        self.status.service = overview.service.status if overview.service else ""
+        self._show_account()
+        self.session.save_view()
+        self.pending_watch.watch_saved()
         if self.current is not None:
             self.load_listing(self.current)
 
@@ -199,100 +235,20 @@ class MainScreen(Screen[None]):
         if settle:
             await asyncio.sleep(settle)
         try:
-            listing = await self.session.list_snapshots(resource)
+            await self.session.list_snapshots(resource)
         except ApiError as error:
-            self._report(error, f"Snapshots of {printable(resource.name)}")
+            self.report(error, f"Snapshots of {printable(resource.name)}")
             return
-        self._apply_listing(resource, listing)
-        self._save_view()
-
-    def _apply_listing(self, resource: Resource, listing: list[Snapshot]) -> None:
-        self._announce_ready(resource, self.session.resolve_pending(resource, listing))
-
-    def _announce_ready(self, resource: Resource, ready: list[Snapshot]) -> None:
-        """Pending snapshots now listed: say so, record them, redraw."""
-        for snap in ready:
-            self._record("create", "ok", resource, snap, detail="listed after pending")
-            self.notify(
-                f"Snapshot of {printable(resource.name)} is ready ({size_text(snap.size)}).",
-                title="Snapshot ready",
-                markup=False,
-            )
-        self._show_quota()
-        if self.current is not None and self.current.id == resource.id:
-            self._show_table()
-
-    # The two redraws below also run from workers that finish while the app shuts
-    # down (a cancelled create is saved as lost), when the widgets may be gone.
-
-    def _show_table(self) -> None:
-        resource = self.current
-        if resource is None:
-            return
-        with contextlib.suppress(NoMatches):
-            self.table.show(
-                self.session.listings.get(resource.id, []),
-                self.session.pending.for_resource(resource.id),
-                self._now(),
-                self.activity,
-            )
-
-    def _show_quota(self) -> None:
-        with contextlib.suppress(NoMatches):
-            self.query_one(QuotaGauge).show(self.session.quota(), self._now())
-
-    def _pending_changed(self) -> None:
-        self._show_table()
-        self._show_quota()
-
-    def on_unmount(self) -> None:
-        self.session.pending.on_change = None
-
-    @on(ResourceHighlighted)
-    def _resource_highlighted(self, event: ResourceHighlighted) -> None:
-        resource = event.resource
-        self.current = resource
-        detail = f"{resource.kind.label} · {resource.ram_mb} MB"
-        if resource.detail:
-            detail += f" · {resource.detail}"
-        title = Text(printable(resource.name), style="bold")
-        title.append(f"  ({printable(detail)})", style="dim")
-        self.query_one("#title", Static).update(title)
-        self._show_table()
-        self.load_listing(resource, settle=LISTING_SETTLE_SECONDS)
-
-    @on(ResourceOpened)
-    def _resource_opened(self, event: ResourceOpened) -> None:
-        self.table.focus()
-
-    def _tick(self) -> None:
-        now = self._now()
-        status = self.query_one(StatusBar)
-        paused = self.session.polling_paused_for()
-        status.paused_until = now + paused if paused else None
-        status.redraw(now)
-        self.table.tick(now)
-        for pending in self.session.pending.items:
-            key = pending.key
-            overdue = pending.elapsed(now).total_seconds() >= self.pending_timeout_seconds
-            if overdue and key not in self._warned_overdue:
-                self._warned_overdue.add(key)
-                self.notify(
-                    f"The snapshot of {printable(pending.resource_name)} requested "
-                    f"{in_text(pending.elapsed(now))} ago is not listed yet. It was not "
-                    "sent again; sqtui keeps watching the listing.",
-                    title="Not seen yet",
-                    severity="warning",
-                    markup=False,
-                )
+        self.show_snapshots()
+        self.session.save_view()
 
     def _refresh_periodically(self) -> None:
         if self.session.polling_paused_for() is None:
             loaded = self.session.quota_loaded_at
-            stale = loaded is None or self._now() - loaded >= QUOTA_REFRESH
+            stale = loaded is None or self.session.now() - loaded >= QUOTA_REFRESH
             self.refresh_all(quota=stale)
 
-    # -- creating ------------------------------------------------------------------
+    # -- actions ---------------------------------------------------------------------
 
     def action_new_snapshot(self) -> None:
         """``n``: snapshot the selected resource now (checked against quota and cooldowns)."""
@@ -300,119 +256,29 @@ class MainScreen(Screen[None]):
         if resource is None:
             self.notify("Select an application or a database first.", severity="warning")
             return
-        try:
-            self.session.check_create(resource)
-        except CreateRefused as refused:
-            self.notify(refused.sentence, title="Not sent", severity="warning", markup=False)
-            return
         self.create_snapshot(resource)
 
     @work(group="create")
     async def create_snapshot(self, resource: Resource) -> None:
-        """Send the create; a pending row shows at once and turns ready when listed."""
-        name = printable(resource.name)
-        try:
-            created = await self.session.create(resource)
-        except CreateRefused as refused:
-            self.notify(refused.sentence, title="Not sent", severity="warning", markup=False)
-            return
-        except ApiError as error:
-            self._record("create", "failed", resource, detail=error.human())
-            self._report(error, f"Snapshot of {name}")
-            self._show_quota()
-            return
-        self._record_created("create", created)
-        self._created(created)
-
-    def _created(self, created: Created) -> None:
-        name = printable(created.resource.name)
-        if created.pending is not None:
-            lost = created.pending.reason == "lost"
+        """Run the create flow; a pending row shows at once and turns ready when listed."""
+        outcome = await create_snapshot(self.session, resource)
+        if outcome.state is CreateState.REFUSED:
+            assert outcome.refusal is not None
             self.notify(
-                (
-                    f"The answer for {name} was lost ({created.pending.reason}); the snapshot "
-                    "may be generating. Watching the listing; it will not be sent again."
-                    if lost
-                    else f"The snapshot of {name} is being generated. Watching the listing."
-                ),
-                title="Snapshot pending",
-                markup=False,
+                outcome.refusal.sentence, title="Not sent", severity="warning", markup=False
             )
-            self._watch(created.pending)
+        elif outcome.state is CreateState.FAILED:
+            assert outcome.error is not None
+            self.report(outcome.error, f"Snapshot of {printable(resource.name)}")
         else:
-            self.notify(f"The snapshot of {name} is ready.", title="Snapshot ready", markup=False)
-            self.load_listing(created.resource)
-        self._show_quota()
+            title = "Snapshot ready" if outcome.state is CreateState.READY else "Snapshot pending"
+            self.notify(outcome.sentence(), title=title, markup=False)
+            if outcome.pending is not None:
+                self.pending_watch.watch(outcome.pending)
+        self.show_snapshots()
 
-    def _watch_saved_pending(self) -> None:
-        account = self.session.account
-        if account is None:
-            return
-        for pending in self.session.pending.items:
-            if pending.reason == "requesting":
-                continue
-            if account.find(pending.resource_id) is None:
-                self.notify(
-                    f"{printable(pending.resource_name)} no longer exists; "
-                    "its pending snapshot is forgotten.",
-                    severity="warning",
-                    markup=False,
-                )
-                self.session.pending.discard(pending)
-                continue
-            self._watch(pending)
-
-    def _watch(self, pending: PendingSnapshot) -> None:
-        key = pending.key
-        if key not in self._watched:
-            self._watched.add(key)
-            self.watch_pending(pending, key)
-
-    @work(group="pending")
-    async def watch_pending(self, pending: PendingSnapshot, key: str) -> None:
-        """Poll the resource's listing (never the create) until the snapshot is listed."""
-        try:
-            while self.session.is_pending(pending):
-                account = self.session.account
-                resource = account.find(pending.resource_id) if account else None
-                if resource is None:
-                    return
-                outcome = await self.session.poll_pending(resource, pending, scale=self.poll_scale)
-                pending = outcome.pending
-                if outcome.error is not None and outcome.error.is_not_found:
-                    self._report(outcome.error, f"Pending snapshot of {printable(resource.name)}")
-                    return
-                self._announce_ready(resource, outcome.ready)
-        finally:
-            self._watched.discard(key)
-
-    # -- other actions ---------------------------------------------------------------
-
-    def action_copy_url(self) -> None:
-        """``y``: copy the selected snapshot's signed URL to the clipboard (OSC 52)."""
-        picked = self._picked("copy its URL")
-        if picked is None:
-            return
-        _resource, snap = picked
-        self.app.copy_to_clipboard(snap.url)
-        until = ""
-        if snap.expires is not None:
-            until = f" It works until {snap.expires.astimezone().strftime('%Y-%m-%d %H:%M')}."
-        self.notify(
-            "Copied the signed download URL (via the terminal, OSC 52). "
-            f"Treat it like a password.{until}",
-            title="URL copied",
-            markup=False,
-        )
-
-    # -- downloading -----------------------------------------------------------------
-
-    @property
-    def downloads(self) -> DownloadsPanel:
-        """The downloads panel."""
-        return self.query_one(DownloadsPanel)
-
-    def _picked(self, verb: str) -> tuple[Resource, Snapshot] | None:
+    def picked(self, verb: str) -> tuple[Resource, Snapshot] | None:
+        """The resource and snapshot an action on the table applies to, or None (said why)."""
         resource, snap = self.current, self.table.selected
         highlighted = self.sidebar.highlighted_resource
         if highlighted is not None and resource is not None and highlighted.id != resource.id:
@@ -441,275 +307,65 @@ class MainScreen(Screen[None]):
             return None
         return resource, snap
 
+    def action_copy_url(self) -> None:
+        """``y``: copy the selected snapshot's signed URL to the clipboard (OSC 52)."""
+        picked = self.picked("copy its URL")
+        if picked is None:
+            return
+        _resource, snap = picked
+        self.app.copy_to_clipboard(snap.url)
+        until = ""
+        if snap.expires is not None:
+            until = f" It works until {snap.expires.astimezone().strftime('%Y-%m-%d %H:%M')}."
+        self.notify(
+            "Copied the signed download URL (via the terminal, OSC 52). "
+            f"Treat it like a password.{until}",
+            title="URL copied",
+            markup=False,
+        )
+
     def action_download(self) -> None:
         """``d``: download the selected snapshot (a dialog confirms where)."""
-        picked = self._picked("download")
+        picked = self.picked("download")
         if picked is None:
             return
         resource, snap = picked
 
         def chosen(choice: DownloadChoice | None) -> None:
             if choice is not None:
-                self._start_download(resource, snap, choice.path)
+                self.workspace.last_download_dir = choice.path.parent
+                self.downloads.start(resource, snap, choice.path)
 
-        self.app.push_screen(DownloadDialog(resource, snap, self.download_dir, self._now()), chosen)
-
-    def _start_download(self, resource: Resource, snap: Snapshot, path: Path) -> None:
-        self.download_dir = path.parent
-        transfer = Transfer(
-            key=f"{snap.version_id}:{path}",
-            label=f"{resource.name} {local_time(snap.modified)}",
-            path=path,
-            total=snap.size,
+        self.app.push_screen(
+            DownloadDialog(resource, snap, self.workspace.last_download_dir, self.session.now()),
+            chosen,
         )
-        if transfer.key in self.downloads.transfers:
-            if self.downloads.transfers[transfer.key].running:
-                self.notify("That download is already running.", severity="warning")
-                return
-            self.downloads.action_clear_finished()
-        self.downloads.add(transfer)
-        self.download(resource, snap, transfer)
-
-    @work(group="download")
-    async def download(self, resource: Resource, snap: Snapshot, transfer: Transfer) -> None:
-        """Run one transfer in the background; the panel and the row show its progress."""
-        name = printable(resource.name)
-
-        def progressed(progress: Progress) -> None:
-            transfer.progress = progress
-            self.downloads.update(transfer)
-            self._set_activity(snap, Activity(f"↓ {progress.fraction * 100:.0f}%"))
-
-        async def refresh() -> Snapshot:
-            listing = await self.session.list_snapshots(resource)
-            fresh = next((s for s in listing if s.version_id == snap.version_id), None)
-            if fresh is None:
-                raise DownloadError("not_found")
-            return fresh
-
-        self._set_activity(snap, Activity("↓ 0%"))
-        try:
-            result = await self.engine.download(
-                snap, transfer.path, on_progress=progressed, refresh=refresh, cancel=transfer.cancel
-            )
-        except DownloadError as error:
-            cancelled = error.reason == "cancelled"
-            transfer.state = "cancelled" if cancelled else "failed"
-            transfer.detail = "" if cancelled else error.reason.replace("_", " ")
-            self._record(
-                "download",
-                "cancelled" if cancelled else "failed",
-                resource,
-                snap,
-                detail=error.human(),
-                path=str(transfer.path),
-            )
-            self.notify(
-                error.human(),
-                title=f"Download of {name} {'cancelled' if cancelled else 'failed'}",
-                severity="information" if cancelled else "error",
-                markup=False,
-                timeout=8,
-            )
-        else:
-            transfer.state = "done"
-            transfer.detail = f"{result.path} · sha256 {result.sha256[:12]}…"
-            self._record(
-                "download", "ok", resource, snap, path=str(result.path), sha256=result.sha256
-            )
-            self.notify(
-                f"Saved {result.path} ({size_text(result.size)}, zip verified).\n"
-                f"SHA-256 {result.sha256}",
-                title=f"Downloaded {name}",
-                markup=False,
-                timeout=10,
-            )
-        finally:
-            self._set_activity(snap, None)
-            with contextlib.suppress(NoMatches):
-                self.downloads.update(transfer)
-
-    def _set_activity(self, snap: Snapshot, activity: Activity | None) -> None:
-        if activity is None:
-            self.activity.pop(snap.version_id, None)
-        else:
-            self.activity[snap.version_id] = activity
-        with contextlib.suppress(NoMatches):
-            self.table.set_activity(snap.version_id, activity)
-
-    # -- restoring -------------------------------------------------------------------
 
     def action_restore(self) -> None:
         """``r``: restore the selected snapshot, after the dialog and the typed name."""
-        if self.session.read_only:
-            self.notify(
-                "Read-only mode: restoring snapshots is turned off (--read-only).",
-                title="Not restored",
-                severity="warning",
-            )
-            return
-        picked = self._picked("restore")
-        if picked is None:
-            return
-        resource, snap = picked
-        if resource.id in self.restoring:
-            self.notify(
-                f"A restore of {printable(resource.name)} is already running.",
-                severity="warning",
-                markup=False,
-            )
-            return
-        blocked = ""
-        try:
-            self.session.check_create(resource)
-        except CreateRefused as refused:
-            blocked = refused.sentence.removeprefix("Not sent: ")
-
-        def chosen(choice: RestoreChoice | None) -> None:
-            if choice is not None:
-                self.restore(resource, snap, choice.safety_snapshot)
-
-        self.app.push_screen(
-            RestoreDialog(resource, snap, self._now(), safety_blocked=blocked), chosen
-        )
-
-    @work(group="restore")
-    async def restore(self, resource: Resource, snap: Snapshot, safety_snapshot: bool) -> None:
-        """Optionally take a safety snapshot, then restore; the row shows *restoring*."""
-        name = printable(resource.name)
-        self.restoring[resource.id] = "restoring"
-        self.sidebar.set_busy(self.restoring)
-        try:
-            if safety_snapshot and not await self._safety_snapshot(resource, snap):
-                return
-            self._set_activity(snap, Activity("⟲ restoring", since=self._now()))
-            try:
-                await self.session.restore(resource, snap)
-            except CreateRefused as refused:
-                self.notify(refused.sentence, severity="warning", markup=False)
-                return
-            except ApiError as error:
-                self._record("restore", "failed", resource, snap, detail=error.human())
-                self._report(error, f"Restore of {name}")
-                return
-            self._record("restore", "ok", resource, snap)
-            self.notify(
-                f"{name} was restored to the snapshot of {local_time(snap.modified)}. "
-                "It is restarting.",
-                title="Restore done",
-                markup=False,
-                timeout=10,
-            )
-        finally:
-            self.restoring.pop(resource.id, None)
-            self._set_activity(snap, None)
-            with contextlib.suppress(NoMatches):
-                self.sidebar.set_busy(self.restoring)
-            # The resource restarted: its running state and listing both changed.
-            self.refresh_all()
-
-    async def _safety_snapshot(self, resource: Resource, snap: Snapshot) -> bool:
-        """Take the safety snapshot; True once it is ready or listed as pending."""
-        name = printable(resource.name)
-        self._set_activity(snap, Activity("⟳ safety first", since=self._now()))
-        try:
-            created = await self.session.create(resource)
-        except (CreateRefused, ApiError) as error:
-            sentence = error.sentence if isinstance(error, CreateRefused) else error.human()
-            self._record("safety-snapshot", "failed", resource, detail=sentence)
-            self.notify(
-                f"The safety snapshot of {name} failed: {sentence} The restore was NOT started.",
-                title="Restore not started",
-                severity="error",
-                markup=False,
-                timeout=10,
-            )
-            return False
-        self._record_created("safety-snapshot", created)
-        if created.pending is not None:
-            self._watch(created.pending)
-        self.notify(
-            f"Safety snapshot of {name} "
-            f"{'is generating' if created.pending else 'is ready'}; restoring now.",
-            markup=False,
-        )
-        return True
-
-    # -- history ---------------------------------------------------------------------
+        self.restores.ask()
 
     def action_history(self) -> None:
         """``h``: what sqtui did (creates, downloads, restores), newest first."""
-        if self.history is None:
-            self.notify("No history file in this mode.", severity="warning")
-            return
-        self.app.push_screen(HistoryScreen(self.history))
-
-    def _record_created(self, action: Action, created: Created) -> None:
-        version = created.ready.version_id if created.ready else None
-        self._record(
-            action,
-            "pending" if created.pending else "ok",
-            created.resource,
-            version=version,
-            detail=(
-                f"generating ({created.pending.reason}); watching the listing"
-                if created.pending
-                else ""
-            ),
-        )
-
-    def _record(
-        self,
-        action: Action,
-        outcome: Outcome,
-        resource: Resource,
-        snap: Snapshot | None = None,
-        *,
-        version: str | None = None,
-        detail: str = "",
-        path: str | None = None,
-        sha256: str | None = None,
-    ) -> None:
-        if self.history is None:
-            return
-        entry = HistoryEntry.about(
-            time=self._now(),
-            action=action,
-            outcome=outcome,
-            profile=self.session.profile,
-            resource=resource,
-            snapshot=snap,
-            version=version,
-            detail=detail,
-            path=path,
-            sha256=sha256,
-        )
-        try:
-            self.history.append(entry)
-        except OSError as error:
-            self.notify(
-                f"The history could not be written: {error.strerror or error}.",
-                severity="warning",
-                markup=False,
-            )
+        self.app.push_screen(HistoryScreen(self.workspace.history))
 
     def action_filter(self) -> None:
         """``/``: type to filter the sidebar."""
         self.sidebar.focus_filter()
+
+    def action_refresh(self) -> None:
+        """``ctrl+r``: reload everything now."""
+        self.refresh_all()
+        self.notify("Refreshing…", timeout=1.5)
 
     def jump_to(self, resource_id: str) -> None:
         """Select ``resource_id`` in the sidebar and focus its snapshots."""
         self.sidebar.select(resource_id)
         self.table.focus()
 
-    def palette_action(self, action: str) -> None:
-        """Run one of this screen's actions by name (for the command palette)."""
+    def run_palette_action(self, action: str) -> None:
+        """Run one of this screen's actions by name, once the palette has closed."""
         self.call_later(self.run_action, action)
-
-    def action_refresh(self) -> None:
-        """``ctrl+r``: reload everything now."""
-        self.refresh_all()
-        self.notify("Refreshing…", timeout=1.5)
 
     def busy(self) -> list[str]:
         """What would be cut off by quitting now: creates, downloads, restores."""
@@ -719,29 +375,13 @@ class MainScreen(Screen[None]):
             if p.reason == "requesting"
         ]
         work += [f"downloading {printable(t.label)}" for t in self.downloads.running]
-        account = self.session.account
-        for resource_id in self.restoring:
-            found = account.find(resource_id) if account else None
-            work.append(f"restoring {printable(found.name) if found else resource_id}")
-        return work
+        return work + self.restores.busy()
 
-    def _key_refused(self, error: ApiError) -> None:
-        from sqtui.ui.app import SqtuiApp
-
-        app = self.app
-        if isinstance(app, SqtuiApp):
-            app.key_refused(error)
-
-    def _report(self, error: ApiError, what: str) -> None:
+    def report(self, error: ApiError, what: str) -> None:
+        """Say that ``what`` failed; a refused key leads back to the login screen."""
         log.warning("%s: %r", what, error)
         if error.is_access_denied:
             # The key was revoked while sqtui ran: nothing works until a new one.
-            self._key_refused(error)
+            self.post_message(KeyRefused(error))
             return
-        self.notify(
-            error.human(),
-            title=what,
-            severity="error",
-            markup=False,
-            timeout=8,
-        )
+        self.notify(error.human(), title=what, severity="error", markup=False, timeout=8)

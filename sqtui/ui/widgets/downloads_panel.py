@@ -1,18 +1,27 @@
-"""The downloads panel: each transfer with a bar, bytes, speed and ETA; cancellable."""
+"""The downloads panel: each transfer with a bar, bytes, speed and ETA; cancellable.
+
+The panel owns its transfers: it runs the download flow for each in a worker of its
+own, and tells the screen what runs on which snapshot through messages.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from rich.text import Text
+from textual import work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from sqtui.display import in_text, printable, size_text
+from sqtui.api.models import Resource, Snapshot
+from sqtui.display import local_time, printable, seconds_text, size_text
 from sqtui.domain.download import Progress
+from sqtui.domain.flows import DownloadState, download_snapshot
+from sqtui.domain.workspace import Workspace
+from sqtui.ui.activity import Activity
+from sqtui.ui.messages import SnapshotActivity
 
 BAR_WIDTH = 12
 
@@ -45,13 +54,77 @@ class DownloadsPanel(DataTable[Text]):
     """Rows of transfers; ``x`` cancels the selected one, ``c`` clears finished ones."""
 
     BINDINGS = [
-        Binding("x", "cancel_selected", "Cancel download"),
-        Binding("c", "clear_finished", "Clear finished"),
+        Binding("x", "cancel_selected", "Cancel download", tooltip="cancel the selected download"),
+        Binding("c", "clear_finished", "Clear finished", tooltip="clear finished downloads"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, workspace: Workspace, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", show_header=False)
+        self.workspace = workspace
         self.transfers: dict[str, Transfer] = {}
+
+    def start(self, resource: Resource, snapshot: Snapshot, path: Path) -> None:
+        """Download ``snapshot`` to ``path`` in the background, shown as a row here."""
+        transfer = Transfer(
+            key=f"{snapshot.version_id}:{path}",
+            label=f"{resource.name} {local_time(snapshot.modified)}",
+            path=path,
+            total=snapshot.size,
+        )
+        known = self.transfers.get(transfer.key)
+        if known is not None:
+            if known.running:
+                self.notify("That download is already running.", severity="warning")
+                return
+            self.action_clear_finished()
+        self.add(transfer)
+        self._run(resource, snapshot, transfer)
+
+    @work(group="download")
+    async def _run(self, resource: Resource, snapshot: Snapshot, transfer: Transfer) -> None:
+        name = printable(resource.name)
+
+        def progressed(progress: Progress) -> None:
+            transfer.progress = progress
+            self.update(transfer)
+            self.post_message(
+                SnapshotActivity(snapshot.version_id, Activity(f"↓ {progress.fraction:.0%}"))
+            )
+
+        self.post_message(SnapshotActivity(snapshot.version_id, Activity("↓ 0%")))
+        try:
+            outcome = await download_snapshot(
+                self.workspace.session,
+                self.workspace.engine,
+                resource,
+                snapshot,
+                transfer.path,
+                on_progress=progressed,
+                cancel=transfer.cancel,
+            )
+        finally:
+            self.post_message(SnapshotActivity(snapshot.version_id, None))
+        transfer.state = outcome.state.value
+        if outcome.result is not None:
+            transfer.detail = f"{outcome.result.path} · sha256 {outcome.result.sha256[:12]}…"
+            self.notify(
+                f"{outcome.sentence()}\nSHA-256 {outcome.result.sha256}",
+                title=f"Downloaded {name}",
+                markup=False,
+                timeout=10,
+            )
+        else:
+            assert outcome.error is not None
+            cancelled = outcome.state is DownloadState.CANCELLED
+            transfer.detail = "" if cancelled else outcome.error.reason.replace("_", " ")
+            self.notify(
+                outcome.sentence(),
+                title=f"Download of {name} {'cancelled' if cancelled else 'failed'}",
+                severity="information" if cancelled else "error",
+                markup=False,
+                timeout=8,
+            )
+        self.update(transfer)
 
     def on_mount(self) -> None:
         self.add_column("File", key="file")
@@ -107,7 +180,7 @@ class DownloadsPanel(DataTable[Text]):
             if progress and progress.speed_bps > 0:
                 parts.append(f"{size_text(int(progress.speed_bps))}/s")
             if progress and progress.eta_seconds is not None:
-                parts.append(f"ETA {in_text_seconds(progress.eta_seconds)}")
+                parts.append(f"ETA {seconds_text(progress.eta_seconds)}")
             parts.append(_of(received, transfer.total))
             if progress and progress.resumes:
                 parts.append(f"resumed {progress.resumes} times")
@@ -128,8 +201,3 @@ def _of(received: int, total: int) -> str:
     if done.endswith(" " + unit):
         done = done.rsplit(" ", 1)[0]
     return f"{done} of {whole}"
-
-
-def in_text_seconds(seconds: float) -> str:
-    """A short ETA: ``4 s``, ``3 min``."""
-    return in_text(timedelta(seconds=seconds))

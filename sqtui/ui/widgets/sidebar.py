@@ -24,16 +24,18 @@ class ResourceList(OptionList):
     """Resources grouped under APPLICATIONS and DATABASES; headers are not selectable."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "select", "Open", show=False),
+        Binding("j,down", "cursor_down", "Down", show=False, tooltip="move down"),
+        Binding("k,up", "cursor_up", "Up", show=False, tooltip="move up"),
+        Binding("enter", "select", "Open", show=False, tooltip="open: its snapshots"),
     ]
 
 
 class Sidebar(Vertical):
     """Filter input above the resource list; owns which resource is highlighted."""
 
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
+    BINDINGS = [
+        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="clear the filter")
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual.binding import Binding
@@ -15,6 +14,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotEx
 from sqtui.api.models import Snapshot
 from sqtui.display import age_text, elapsed_text, local_time, size_text
 from sqtui.domain.pending import PendingSnapshot
+from sqtui.ui.activity import Activity
 
 COLUMNS = ("Modified", "Age", "Size", "Origin", "State")
 SORTS = ("modified", "size", "origin", "state")
@@ -23,31 +23,23 @@ COMPACT_BELOW = 64
 ORIGIN_WORDS = {"automatic": "auto", "manual": "manual", "unknown": "—"}
 
 
-@dataclass(frozen=True)
-class Activity:
-    """Something running on a snapshot (``restoring``, ``downloading 63%``) since ``since``."""
-
-    word: str
-    since: datetime | None = None
-
-
 class SnapshotTable(DataTable[Text]):
     """Rows of snapshots plus pending ones on top; ``s`` cycles the sort column."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("s", "cycle_sort", "Sort"),
+        Binding("j,down", "cursor_down", "Down", show=False, tooltip="move down"),
+        Binding("k,up", "cursor_up", "Up", show=False, tooltip="move up"),
+        Binding("s", "cycle_sort", "Sort", tooltip="sort by the next column (or click a header)"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, pending_timeout: timedelta, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.snapshots: list[Snapshot] = []
         self.pending: list[PendingSnapshot] = []
         self.activity: dict[str, Activity] = {}
         self.sort_by = "modified"
         self.sort_reverse = True
-        self.pending_timeout_seconds = 15 * 60.0
+        self.pending_timeout = pending_timeout
         self._now = datetime.now().astimezone()
         self.compact = False
 
@@ -60,7 +52,7 @@ class SnapshotTable(DataTable[Text]):
         compact = self.size.width < COMPACT_BELOW
         if compact != self.compact:
             self.compact = compact
-            self.show(self.snapshots, self.pending, self._now, self.activity)
+            self._redraw()
 
     @property
     def selected(self) -> Snapshot | None:
@@ -78,7 +70,6 @@ class SnapshotTable(DataTable[Text]):
         snapshots: Sequence[Snapshot],
         pending: Sequence[PendingSnapshot],
         now: datetime,
-        activity: Mapping[str, Activity] | None = None,
     ) -> None:
         """Replace the rows, keeping the cursor on the same snapshot when it is still there."""
         current = None
@@ -89,12 +80,11 @@ class SnapshotTable(DataTable[Text]):
                 current = None
         self.snapshots = list(snapshots)
         self.pending = list(pending)
-        self.activity = dict(activity or {})
         self._now = now
         self._label_sorted_column()
         self.clear()
         for p in self.pending:
-            self.add_row(*self._pending_cells(p), key=PENDING_PREFIX + p.key)
+            self.add_row(*self._pending_cells(p), key=PENDING_PREFIX + p.ident)
         for snap in self._sorted():
             self.add_row(*self._cells(snap), key=snap.version_id)
         if current is not None:
@@ -114,7 +104,7 @@ class SnapshotTable(DataTable[Text]):
         """Refresh the cells that change with time (ages, elapsed counters)."""
         self._now = now
         for p in self.pending:
-            key = PENDING_PREFIX + p.key
+            key = PENDING_PREFIX + p.ident
             self.update_cell(key, "age", Text(age_text(p.requested_at, now)))
             self.update_cell(key, "state", self._pending_state(p))
         for snap in self.snapshots:
@@ -122,8 +112,15 @@ class SnapshotTable(DataTable[Text]):
             if snap.version_id in self.activity:
                 self.update_cell(snap.version_id, "state", self._state(snap))
 
+    def _redraw(self) -> None:
+        self.show(self.snapshots, self.pending, self._now)
+
     def set_activity(self, version_id: str, activity: Activity | None) -> None:
-        """Show (or clear) what runs on one snapshot, redrawing only its state cell."""
+        """Show (or clear) what runs on one snapshot, redrawing only its state cell.
+
+        The table is the one owner of activities: they outlive a switch to another
+        resource and back.
+        """
         if activity is None:
             self.activity.pop(version_id, None)
         else:
@@ -138,7 +135,7 @@ class SnapshotTable(DataTable[Text]):
         index = (SORTS.index(self.sort_by) + 1) % len(SORTS)
         self.sort_by = SORTS[index]
         self.sort_reverse = self.sort_by in ("modified", "size")
-        self.show(self.snapshots, self.pending, self._now, self.activity)
+        self._redraw()
         self.notify(f"Sorted by {self.sort_by}", timeout=2)
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
@@ -151,7 +148,7 @@ class SnapshotTable(DataTable[Text]):
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_by, self.sort_reverse = column, column in ("modified", "size")
-        self.show(self.snapshots, self.pending, self._now, self.activity)
+        self._redraw()
 
     def _sorted(self) -> list[Snapshot]:
         def key(snap: Snapshot) -> tuple[object, ...]:
@@ -194,7 +191,7 @@ class SnapshotTable(DataTable[Text]):
 
     def _pending_state(self, pending: PendingSnapshot) -> Text:
         elapsed = pending.elapsed(self._now)
-        if elapsed.total_seconds() >= self.pending_timeout_seconds:
+        if pending.overdue(self._now, self.pending_timeout):
             if self.compact:
                 return Text("? not seen yet", style="bold red")
             return Text(f"? not seen yet {elapsed_text(elapsed)}", style="bold red")

@@ -14,23 +14,14 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from sqtui import scripting
-from sqtui.api.models import Resource, ResourceKind, Snapshot
-from sqtui.cli import (
-    EXIT_AUTH,
-    EXIT_FAILED,
-    EXIT_NOT_FOUND,
-    EXIT_QUOTA,
-    EXIT_SERVER,
-    EXIT_USAGE,
-)
+from sqtui.cli import snapshots as scripting
+from sqtui.cli.exit_codes import ExitCode
 from sqtui.sim import Fault, SimConfig, SimServer
 
 KEY = "sim-key-7f3c9a1e5b2d8c4f6a0e"
@@ -44,13 +35,13 @@ FAST: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server() -> Iterator[SimServer]:
     with SimServer(SimConfig(seed=11, generation_seconds=20, **FAST)) as running:
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def slow_server() -> Iterator[SimServer]:
     """Generation (1.5 s) outlasts the soft deadline (0.9 s): creates answer 202."""
     with SimServer(SimConfig(seed=12, generation_seconds=150, **FAST)) as running:
@@ -179,7 +170,7 @@ def test_a_name_shared_by_two_resources_is_a_usage_error_listing_their_ids(
     one = server.sim.add_resource("app", "twin")
     two = server.sim.add_resource("database", "twin")
     code, _, err = run(capsys, server, "list", "twin")
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert one in err and two in err
     code, _, err = run(capsys, server, "list", two)
     assert code == 0, err
@@ -187,7 +178,7 @@ def test_a_name_shared_by_two_resources_is_a_usage_error_listing_their_ids(
 
 def test_an_unknown_resource_exits_4(server: SimServer, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, server, "download", "no-such-thing")
-    assert code == EXIT_NOT_FOUND
+    assert code == ExitCode.NOT_FOUND
     assert 'no application or database named "no-such-thing"' in err
 
 
@@ -199,7 +190,7 @@ def test_a_refused_key_exits_3_and_shows_it_masked(
 ) -> None:
     monkeypatch.setenv("SQUARECLOUD_API_KEY", "wrong-key-0123456789abcdef")
     code, out, err = run(capsys, server, "list")
-    assert code == EXIT_AUTH
+    assert code == ExitCode.AUTH
     assert "ACCESS_DENIED" in err and "…cdef" in err
     assert "wrong-key" not in out + err
 
@@ -213,7 +204,7 @@ def test_no_key_at_all_exits_3_and_says_how_to_give_one(
     monkeypatch.delenv("SQUARECLOUD_API_KEY")
     before = len(server.sim.events)
     code, _, err = run(capsys, server, "list")
-    assert code == EXIT_AUTH
+    assert code == ExitCode.AUTH
     assert "sqtui login" in err and "SQUARECLOUD_API_KEY" in err
     assert len(server.sim.events) == before
 
@@ -225,7 +216,7 @@ def test_a_failing_listing_is_retried_then_exits_6(
     path = f"/v2/apps/{app['id']}/snapshots$"
     server.sim.add_fault(Fault(method="GET", path=path, status=500, code="BOOM", times=3))
     code, _, err = run(capsys, server, "list", app["id"])
-    assert code == EXIT_SERVER
+    assert code == ExitCode.SERVER
     assert "BOOM" in err and "Traceback" not in err
     assert [e["status"] for e in requests(server, "GET", path)] == [500, 500, 500]
 
@@ -234,14 +225,14 @@ def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
     assert scripting.main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "exit codes" in out and "130" in out and "KEEP_CALM" in out
-    assert scripting.main(["restore", "x"]) == EXIT_USAGE
+    assert scripting.main(["restore", "x"]) == ExitCode.USAGE
     assert "--version" in capsys.readouterr().err
 
 
 def test_no_textual_is_imported_on_this_path(server: SimServer, home: Path) -> None:
     code = (
         "import sys\n"
-        "from sqtui.scripting import main\n"
+        "from sqtui.cli.snapshots import main\n"
         f"assert main(['list', '--api-url', {server.base_url!r}]) == 0\n"
         # (httpx itself imports rich for its own command line, so rich is not checked.)
         "loaded = [m for m in sys.modules if m.split('.')[0] == 'textual'"
@@ -281,7 +272,7 @@ def test_a_second_create_is_refused_by_the_cooldown_without_a_request(
     db = resources(server, "database")[1]
     assert run(capsys, server, "create", db["id"])[0] == 0
     code, out, err = run(capsys, server, "create", db["id"])
-    assert code == EXIT_QUOTA
+    assert code == ExitCode.QUOTA
     assert "KEEP_CALM" in err and "cooldown" in err and out == ""
     assert len(requests(server, "POST", f"/v2/databases/{db['id']}/snapshots$")) == 1
 
@@ -325,7 +316,7 @@ def test_create_wait_gives_up_after_the_timeout_without_posting_again(
 ) -> None:
     db = resources(slow_server, "database")[0]
     code, _, err = run(capsys, slow_server, "create", db["id"], "--wait", "--timeout", "0.001")
-    assert code == EXIT_FAILED
+    assert code == ExitCode.FAILED
     assert "not listed after" in err and "not sent again" in err
     assert len(requests(slow_server, "POST", f"/v2/databases/{db['id']}/snapshots$")) == 1
     [saved] = json.loads((home / "state" / "pending.json").read_text())["pending"]
@@ -338,11 +329,11 @@ def test_read_only_refuses_create_and_restore_without_any_request(
     app = resources(server, "app")[1]
     before = len(server.sim.events)
     code, _, err = run(capsys, server, "create", app["id"], "--read-only")
-    assert code == EXIT_FAILED and "read-only" in err
+    assert code == ExitCode.FAILED and "read-only" in err
     code, _, err = run(
         capsys, server, "restore", app["id"], "--version", "x", "--yes", "--read-only"
     )
-    assert code == EXIT_FAILED and "read-only" in err
+    assert code == ExitCode.FAILED and "read-only" in err
     assert len(server.sim.events) == before
 
 
@@ -381,7 +372,7 @@ def test_download_never_overwrites_unless_told(
     path = Path(out.strip().partition("  ")[2])
     path.write_bytes(b"keep me")
     code, out, err = run(capsys, server, "download", app["id"], "-o", str(target))
-    assert code == EXIT_FAILED
+    assert code == ExitCode.FAILED
     assert "already exists" in err and "--overwrite" in err and out == ""
     assert path.read_bytes() == b"keep me"
     code, out, err = run(capsys, server, "download", app["id"], "-o", str(target), "--overwrite")
@@ -410,22 +401,7 @@ def test_download_a_version_given_by_a_prefix(
     code, _, err = run(
         capsys, server, "download", app["id"], "--version", "nope", "-o", str(tmp_path)
     )
-    assert code == EXIT_NOT_FOUND and "no snapshot with version" in err
-
-
-def test_an_ambiguous_version_prefix_is_a_usage_error_listing_the_candidates() -> None:
-    resource = Resource(kind=ResourceKind.APP, id="a" * 32, name="api", ram_mb=512, detail="")
-
-    def snap(version: str) -> Snapshot:
-        when = datetime(2026, 11, 22, 14, 3, tzinfo=UTC)
-        return Snapshot("a" * 32, version, 10, when, "manual", url="", key="")
-
-    listed = [snap("abc" + "1" * 29), snap("abd" + "2" * 29)]
-    assert scripting.find_version(listed, "abc", resource).version_id.startswith("abc")
-    with pytest.raises(scripting._Stop) as stop:
-        scripting.find_version(listed, "ab", resource)
-    assert stop.value.code == EXIT_USAGE
-    assert listed[0].version_id in stop.value.message and listed[1].version_id in stop.value.message
+    assert code == ExitCode.NOT_FOUND and "no snapshot with version" in err
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
@@ -447,7 +423,7 @@ def test_ctrl_c_cancels_a_download_and_leaves_no_file(
     thread.start()
     code, out, err = run(capsys, server, "download", db["id"], "-o", str(target))
     thread.join()
-    assert code == scripting.EXIT_INTERRUPTED, err
+    assert code == ExitCode.INTERRUPTED, err
     assert "Cancelled" in err and out == ""
     assert list(target.iterdir()) == []
     assert history(home)[-1]["outcome"] == "cancelled"
@@ -467,7 +443,7 @@ def test_restore_without_yes_and_without_a_terminal_sends_nothing(
     app = resources(server, "app")[0]
     version = listing(capsys, server, app["id"])["snapshots"][1]["version_id"]
     code, out, err = run(capsys, server, "restore", app["id"], "--version", version)
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert "--yes" in err and "Nothing was sent" in err and out == ""
     assert "replaces the current state" in err and version in err
     assert requests(server, "POST", "/restore$") == []
@@ -480,7 +456,7 @@ def test_restore_asks_for_the_name_on_a_terminal(
     version = listing(capsys, server, app["id"])["snapshots"][1]["version_id"]
     monkeypatch.setattr("sys.stdin", _Terminal("not-the-name\n"))
     code, _, err = run(capsys, server, "restore", app["id"], "--version", version[:10])
-    assert code == EXIT_FAILED and "not confirmed" in err
+    assert code == ExitCode.FAILED and "not confirmed" in err
     assert requests(server, "POST", f"/apps/{app['id']}/snapshots/restore$") == []
     monkeypatch.setattr("sys.stdin", _Terminal(app["name"] + "\n"))
     code, out, err = run(capsys, server, "restore", app["id"], "--version", version[:10])
@@ -524,7 +500,7 @@ def test_restore_in_progress_is_reported_with_its_code(
         capsys, server, "restore", app["id"], "--version", snap["version_id"], "--yes"
     )
     other.join()
-    assert code == EXIT_FAILED
+    assert code == ExitCode.FAILED
     assert "RESTORE_IN_PROGRESS" in err and out == "" and "Traceback" not in err
     entry = history(home)[-1]
     assert entry["outcome"] == "failed" and "RESTORE_IN_PROGRESS" in entry["detail"]
@@ -550,6 +526,6 @@ def test_restore_with_a_safety_snapshot_takes_it_first_and_refuses_when_it_canno
     # Again at once: the resource's cooldown forbids a safety snapshot, so nothing happens.
     restores = len(requests(server, "POST", f"{db['id']}.*/restore$"))
     code, out, err = run(capsys, server, *argv)
-    assert code == EXIT_QUOTA
+    assert code == ExitCode.QUOTA
     assert "Nothing was restored" in err and out == ""
     assert len(requests(server, "POST", f"{db['id']}.*/restore$")) == restores

@@ -1,0 +1,262 @@
+"""JSON from the API into the typed values of :mod:`sqtui.api.models`.
+
+Parsing tolerates the optional and older fields the API has carried; anything
+malformed becomes one :class:`~sqtui.api.errors.ApiError` of kind INVALID_RESPONSE.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from sqtui.api.errors import ApiError, invalid_response
+from sqtui.api.models import (
+    DEFAULT_SNAPSHOT_HOST,
+    Account,
+    CreateReady,
+    Origin,
+    Plan,
+    Resource,
+    ResourceKind,
+    ResourceStatus,
+    ServiceStatus,
+    Snapshot,
+    User,
+)
+from sqtui.api.signed_url import expiry_of, version_of
+
+
+class _Reader:
+    """Reads typed fields out of one JSON object, failing with a path to the bad field."""
+
+    def __init__(self, obj: object, where: str, status: int | None) -> None:
+        if not isinstance(obj, Mapping):
+            raise invalid_response(status, f"{where} is not an object")
+        self.obj: Mapping[str, Any] = obj
+        self.where = where
+        self.status = status
+
+    def fail(self, key: str, what: str) -> ApiError:
+        return invalid_response(self.status, f"{self.where}.{key} {what}")
+
+    def has(self, key: str) -> bool:
+        return self.obj.get(key) is not None
+
+    def text(self, key: str) -> str:
+        value = self.obj.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)  # ids are sometimes numbers
+        raise self.fail(key, "is missing or not a string")
+
+    def opt_text(self, key: str, default: str = "") -> str:
+        return self.text(key) if self.has(key) else default
+
+    def loose(self, key: str) -> str | None:
+        """Any scalar as text (figures such as cpu/ram come as numbers or strings)."""
+        value = self.obj.get(key)
+        if value is None or isinstance(value, dict | list):
+            return None
+        return str(value)
+
+    def whole(self, key: str) -> int:
+        value = self.obj.get(key)
+        if isinstance(value, bool):
+            raise self.fail(key, "is not a number")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            return int(value)
+        raise self.fail(key, "is missing or not a whole number")
+
+    def opt_whole(self, key: str, default: int | None = None) -> int | None:
+        return self.whole(key) if self.has(key) else default
+
+    def flag(self, key: str) -> bool:
+        value = self.obj.get(key)
+        if isinstance(value, bool):
+            return value
+        raise self.fail(key, "is missing or not true/false")
+
+    def when(self, key: str) -> datetime:
+        raw = self.text(key)
+        parsed = parse_time(raw)
+        if parsed is None:
+            raise self.fail(key, f"is not an ISO 8601 time: {raw[:40]!r}")
+        return parsed
+
+    def opt_when(self, key: str) -> datetime | None:
+        return self.when(key) if self.has(key) else None
+
+    def reader(self, key: str) -> _Reader:
+        return _Reader(self.obj.get(key), f"{self.where}.{key}", self.status)
+
+    def items(self, key: str) -> list[object]:
+        value = self.obj.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(key, "is not a list")
+        return value
+
+
+def parse_time(raw: str) -> datetime | None:
+    """An aware datetime from ISO 8601 text (``Z`` allowed; naive times are UTC)."""
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def parse_account(data: object, status: int | None = 200) -> Account:
+    """``/users/me``'s ``response``."""
+    root = _Reader(data, "response", status)
+    user = root.reader("user")
+    plan = user.reader("plan")
+    memory = plan.reader("memory") if plan.has("memory") else None
+    limit = memory.whole("limit") if memory else 0
+    parsed_plan = Plan(
+        name=plan.text("name"),
+        memory_limit_mb=limit,
+        memory_available_mb=(memory.opt_whole("available", 0) or 0) if memory else 0,
+        memory_used_mb=(memory.opt_whole("used", 0) or 0) if memory else 0,
+        duration_ms=plan.opt_whole("duration"),
+    )
+    parsed_user = User(
+        id=user.text("id"),
+        name=user.opt_text("name"),
+        email=user.opt_text("email"),
+        locale=user.opt_text("locale"),
+        created_at=user.opt_when("created_at"),
+        plan=parsed_plan,
+    )
+    apps = tuple(
+        _parse_resource(ResourceKind.APP, item, f"response.applications[{i}]", status)
+        for i, item in enumerate(root.items("applications"))
+    )
+    dbs = tuple(
+        _parse_resource(ResourceKind.DATABASE, item, f"response.databases[{i}]", status)
+        for i, item in enumerate(root.items("databases"))
+    )
+    return Account(user=parsed_user, applications=apps, databases=dbs)
+
+
+def _parse_resource(kind: ResourceKind, item: object, where: str, status: int | None) -> Resource:
+    r = _Reader(item, where, status)
+    return Resource(
+        kind=kind,
+        id=r.text("id"),
+        name=r.text("name"),
+        ram_mb=r.opt_whole("ram", 0) or 0,
+        detail=r.opt_text("lang") if kind is ResourceKind.APP else r.opt_text("type"),
+        cluster=r.opt_text("cluster"),
+        created_at=r.opt_when("created_at"),
+        description=r.opt_text("desc") if kind is ResourceKind.APP else "",
+        domain=r.opt_text("domain") if kind is ResourceKind.APP else "",
+    )
+
+
+def parse_snapshots(
+    data: object,
+    *,
+    kind: ResourceKind,
+    user_id: str | None,
+    status: int | None = 200,
+    snapshot_host: str = DEFAULT_SNAPSHOT_HOST,
+) -> list[Snapshot]:
+    """A snapshot listing's ``response``, newest first.
+
+    Older answers carry only ``name, size, modified, key``: the version is then read
+    from ``key`` and the URL built on the snapshot host (this needs ``user_id``).
+    """
+    if not isinstance(data, list):
+        raise invalid_response(status, "response is not a list of snapshots")
+    snapshots = [
+        _parse_snapshot(item, f"response[{i}]", kind, user_id, status, snapshot_host)
+        for i, item in enumerate(data)
+    ]
+    snapshots.sort(key=lambda s: s.modified, reverse=True)
+    return snapshots
+
+
+def _parse_snapshot(
+    item: object,
+    where: str,
+    kind: ResourceKind,
+    user_id: str | None,
+    status: int | None,
+    snapshot_host: str,
+) -> Snapshot:
+    r = _Reader(item, where, status)
+    name = r.text("name")
+    size = r.whole("size")
+    if size < 0:
+        raise r.fail("size", "is negative")
+    key = r.opt_text("key")
+    version = r.opt_text("version_id") or r.opt_text("versionId") or (version_of(key) or "")
+    if not version:
+        raise r.fail("version_id", "is missing (and the key names no versionId)")
+    url = r.opt_text("url")
+    if not url:
+        if not key or not user_id:
+            raise r.fail("url", "is missing and cannot be built")
+        url = (
+            f"{snapshot_host.rstrip('/')}/{kind.scope}/{quote(user_id, safe='')}/"
+            f"{quote(name, safe='')}.zip?{key.lstrip('?')}"
+        )
+    origin_raw = r.opt_text("origin").lower()
+    origin: Origin = (
+        "automatic"
+        if origin_raw in ("automatic", "auto")
+        else "manual"
+        if origin_raw == "manual"
+        else "unknown"
+    )
+    runtime = r.opt_text("runtime") or None
+    return Snapshot(
+        name=name,
+        version_id=version,
+        size=size,
+        modified=r.when("modified"),
+        origin=origin,
+        url=url,
+        signed_query=key,
+        expires=expiry_of(url) or (expiry_of(key) if key else None),
+        runtime=runtime,
+    )
+
+
+def parse_statuses(data: object, status: int | None = 200) -> list[ResourceStatus]:
+    """``/apps/status`` or ``/databases/status``."""
+    if not isinstance(data, list):
+        raise invalid_response(status, "response is not a list of statuses")
+    result = []
+    for i, item in enumerate(data):
+        r = _Reader(item, f"response[{i}]", status)
+        result.append(
+            ResourceStatus(
+                id=r.text("id"),
+                running=r.flag("running"),
+                cpu=r.loose("cpu"),
+                ram=r.loose("ram"),
+            )
+        )
+    return result
+
+
+def parse_service_status(data: object, status: int | None = 200) -> ServiceStatus:
+    """``/service/status`` (not enveloped)."""
+    r = _Reader(data, "body", status)
+    value = r.opt_text("status", "unknown") or "unknown"
+    return ServiceStatus(status=value, message=r.opt_text("message"))
+
+
+def parse_created(data: object, status: int | None = 200) -> CreateReady:
+    """A create's 200 ``response``: the signed URL and key of the new snapshot."""
+    r = _Reader(data, "response", status)
+    return CreateReady(url=r.text("url"), signed_query=r.opt_text("key"))

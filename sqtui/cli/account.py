@@ -1,0 +1,97 @@
+"""``sqtui login``, ``sqtui logout`` and ``sqtui config``: the key and the files."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+from sqtui.api.errors import ApiError
+from sqtui.cli.exit_codes import ExitCode, exit_code_for
+from sqtui.cli.options import common_options, settings_from
+from sqtui.display import mask, printable
+from sqtui.domain.login import account_label, check_key
+from sqtui.storage.config import ConfigError, load_config, sample_config
+from sqtui.storage.credentials import CredentialError, NoKeyringAvailable, delete_key, set_key
+from sqtui.storage.locations import Locations
+
+
+def config_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="sqtui config",
+        description="Show where sqtui keeps its files, or print a sample config file.",
+    )
+    parser.add_argument(
+        "--sample", action="store_true", help="print a commented config file to start from"
+    )
+    args = parser.parse_args(argv)
+    if args.sample:
+        print(sample_config(), end="")
+        return ExitCode.OK
+    where = Locations.default()
+    try:
+        load_config(where.config_file)
+        state = "valid" if where.config_file.exists() else "not created yet: all defaults"
+    except ConfigError as error:
+        state = f"INVALID: {error}"
+    rows = [
+        ("config file", f"{where.config_file}  ({state})"),
+        ("pending snapshots", str(where.pending_file)),
+        ("history", str(where.history_file)),
+        ("cache", str(where.cache_dir)),
+        ("log", str(where.log_file)),
+        ("downloads", str(where.downloads_dir)),
+    ]
+    for label, value in rows:
+        print(f"{label + ':':<19}{value}")
+    return ExitCode.OK
+
+
+def login_command(command: str, argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"sqtui {command}",
+        parents=[common_options()],
+        description=(
+            "Store an API key in the OS keyring (read without echo, or from standard input)."
+            if command == "login"
+            else "Forget the API key stored for a profile."
+        ),
+    )
+    args = parser.parse_args(argv)
+    if command == "logout":
+        try:
+            removed = delete_key(args.profile)
+        except (NoKeyringAvailable, CredentialError) as error:
+            print(f"sqtui: {error}", file=sys.stderr)
+            return ExitCode.FAILED
+        print(
+            f"Forgot the key of profile {args.profile!r}."
+            if removed
+            else f"No key was stored for profile {args.profile!r}."
+        )
+        return ExitCode.OK
+    try:
+        settings = settings_from(args)
+    except ConfigError as error:
+        print(f"sqtui: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+    if sys.stdin.isatty():
+        key = getpass.getpass(f"API key for profile {args.profile!r} (not shown): ").strip()
+    else:
+        key = sys.stdin.readline().strip()
+    if not key:
+        print("sqtui: no key given.", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        account = account_label(asyncio.run(check_key(key, settings.api_url)))
+    except ApiError as error:
+        print(f"sqtui: key {mask(key)} not stored: {printable(error.human())}", file=sys.stderr)
+        return exit_code_for(error)
+    try:
+        set_key(args.profile, key)
+    except (NoKeyringAvailable, CredentialError) as error:
+        print(f"sqtui: the key works, but it could not be stored: {error}", file=sys.stderr)
+        return ExitCode.FAILED
+    print(f"Signed in as {printable(account)} (key {mask(key)}, profile {args.profile!r}).")
+    return ExitCode.OK

@@ -1,0 +1,104 @@
+"""``sqtui snapshots download RESOURCE [--version V | --latest] [-o DIR] [--overwrite]``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqtui.cli.exit_codes import ExitCode
+from sqtui.cli.output import ProgressLine, result, say, when_text
+from sqtui.cli.run import Run, Stop
+from sqtui.display import printable, size_text
+from sqtui.domain.download import absolute
+from sqtui.domain.filenames import snapshot_filename
+from sqtui.domain.flows import DownloadState, download_snapshot
+from sqtui.domain.resolve import find_version, resource_label
+
+
+@dataclass(frozen=True)
+class DownloadArgs:
+    """``download``'s arguments."""
+
+    resource: str
+    version: str | None
+    output: Path | None
+    overwrite: bool
+
+
+@contextlib.contextmanager
+def interrupt_sets(event: asyncio.Event) -> Iterator[None]:
+    """While inside, Ctrl-C sets ``event`` instead of cancelling the command (POSIX only)."""
+    loop = asyncio.get_running_loop()
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        loop.add_signal_handler(signal.SIGINT, event.set)
+    except (NotImplementedError, RuntimeError, ValueError):
+        # Windows or not the main thread: Ctrl-C cancels the task, handled by the caller.
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+        signal.signal(signal.SIGINT, previous)
+
+
+def _destination_dir(run: Run, args: DownloadArgs) -> Path:
+    directory = absolute(args.output or run.settings.downloads)
+    if directory.exists() and not directory.is_dir():
+        raise Stop(ExitCode.USAGE, f"{directory} is not a directory")
+    return directory
+
+
+async def download(run: Run, args: DownloadArgs) -> ExitCode:
+    """Download one snapshot (the newest by default) to a verified file."""
+    resource = await run.resource(args.resource)
+    listing = await run.session.list_snapshots(resource)
+    if args.version:
+        snapshot = find_version(listing, args.version, resource)
+    elif listing:
+        snapshot = listing[0]
+    else:
+        raise Stop(ExitCode.NOT_FOUND, f"{resource_label(resource)} has no snapshots")
+    target = _destination_dir(run, args) / snapshot_filename(resource.name, snapshot)
+    say(
+        f"Downloading {printable(resource.name)}, snapshot of "
+        f"{when_text(snapshot.modified, run.now())}, {size_text(snapshot.size)}, to {target}"
+    )
+    progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    cancel = asyncio.Event()
+    try:
+        with interrupt_sets(cancel):
+            outcome = await download_snapshot(
+                run.session,
+                run.workspace.engine,
+                resource,
+                snapshot,
+                target,
+                on_progress=progress,
+                cancel=cancel,
+                overwrite=args.overwrite,
+            )
+    except asyncio.CancelledError:
+        say("Cancelled: no file was written.")
+        return ExitCode.INTERRUPTED
+    finally:
+        if progress:
+            progress.clear()
+    if outcome.state is DownloadState.CANCELLED:
+        say("Cancelled: no file was written.")
+        return ExitCode.INTERRUPTED
+    if outcome.result is None:
+        assert outcome.error is not None
+        hint = " Use --overwrite to replace it." if outcome.error.reason == "exists" else ""
+        code = ExitCode.NETWORK if outcome.error.reason == "network" else ExitCode.FAILED
+        raise Stop(code, outcome.sentence() + hint)
+    say(outcome.sentence())
+    # The format of sha256sum, so `... | sha256sum -c` checks the file.
+    result(f"{outcome.result.sha256}  {outcome.result.path}")
+    return ExitCode.OK

@@ -1,0 +1,264 @@
+"""``sqtui snapshots list|create|download|restore``: the snapshot commands for scripts.
+
+The same flows as the app, through the same session, pending file and history,
+without a screen: results on standard output, messages on standard error, one
+documented exit code per outcome. Imports no Textual (nor Rich).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from sqtui.api.errors import ApiError
+from sqtui.cli.exit_codes import (
+    EXIT_CODES_HELP,
+    ExitCode,
+    exit_code_for,
+    exit_code_for_refusal,
+    exit_code_for_unresolved,
+)
+from sqtui.cli.options import common_options, settings_from
+from sqtui.cli.output import say
+from sqtui.cli.run import Run, Stop
+from sqtui.cli.snapshot_create import CreateArgs, create
+from sqtui.cli.snapshot_download import DownloadArgs, download
+from sqtui.cli.snapshot_list import ListArgs, list_snapshots
+from sqtui.cli.snapshot_restore import RestoreArgs, restore
+from sqtui.display import printable
+from sqtui.domain.refusal import Refused
+from sqtui.domain.resolve import ResolveError
+from sqtui.domain.workspace import open_workspace
+from sqtui.storage.config import ConfigError
+from sqtui.storage.credentials import ENV_KEY, KeySource, resolve_key
+from sqtui.storage.logging_setup import setup_logging
+
+log = logging.getLogger("sqtui.cli")
+
+Command = Callable[[Run], Awaitable[ExitCode]]
+
+
+def _command(args: argparse.Namespace) -> Command:
+    """The command named on the line, bound to its typed arguments."""
+    name = args.command
+    if name == "list":
+        listed = ListArgs(resource=args.resource, json=bool(args.json))
+        return lambda run: list_snapshots(run, listed)
+    if name == "create":
+        created = CreateArgs(
+            resource=args.resource, wait=bool(args.wait), timeout_minutes=args.timeout
+        )
+        return lambda run: create(run, created)
+    if name == "download":
+        wanted = DownloadArgs(
+            resource=args.resource,
+            version=args.version,
+            output=args.output,
+            overwrite=bool(args.overwrite),
+        )
+        return lambda run: download(run, wanted)
+    restored = RestoreArgs(
+        resource=args.resource,
+        version=args.version,
+        yes=bool(args.yes),
+        safety_snapshot=bool(args.safety_snapshot),
+    )
+    return lambda run: restore(run, restored)
+
+
+_CHANGES = frozenset({"create", "restore"})
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("the timeout must be a positive number of minutes")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``sqtui snapshots ...``."""
+    parser = argparse.ArgumentParser(
+        prog="sqtui snapshots",
+        description="List, create, download and restore snapshots from scripts.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = common_options()
+    resource_help = "an application or database: its id, or its exact name"
+
+    listing = commands.add_parser(
+        "list",
+        parents=[common],
+        help="resources with their snapshots, or one resource's snapshots",
+        description=(
+            "Without RESOURCE: every application and database with its snapshot count\n"
+            "and newest snapshot. With RESOURCE: its snapshots, newest first."
+        ),
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    listing.add_argument("resource", metavar="RESOURCE", nargs="?", help=resource_help)
+    listing.add_argument(
+        "--json",
+        action="store_true",
+        help="machine-readable output (full version ids, UTC times, sizes in bytes; "
+        "never the signed download URL)",
+    )
+
+    create = commands.add_parser(
+        "create",
+        parents=[common],
+        help="take a snapshot now",
+        description=(
+            "Request one snapshot (never sent twice). If the server is still generating it,\n"
+            "it is saved as pending, watched by the TUI; --wait watches it here."
+        ),
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    create.add_argument("resource", metavar="RESOURCE", help=resource_help)
+    create.add_argument(
+        "--wait",
+        action="store_true",
+        help="if it is still being generated, wait until it is listed",
+    )
+    create.add_argument(
+        "--timeout",
+        metavar="MIN",
+        type=_minutes,
+        default=None,
+        help="with --wait, give up after MIN minutes (default: pending_timeout_minutes "
+        "of the config, 15)",
+    )
+
+    download = commands.add_parser(
+        "download",
+        parents=[common],
+        help="download a snapshot to a verified zip file",
+        description=(
+            "Download a snapshot (the newest by default), resuming an interrupted transfer;\n"
+            "verify its size and zip archive; print its SHA-256 and path, as sha256sum does."
+        ),
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    download.add_argument("resource", metavar="RESOURCE", help=resource_help)
+    which = download.add_mutually_exclusive_group()
+    which.add_argument(
+        "--version", metavar="V", help="the snapshot's version id, or a unique prefix of it"
+    )
+    which.add_argument("--latest", action="store_true", help="the newest snapshot (the default)")
+    download.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="directory to save into (default: --download-dir, the config, then the "
+        "Downloads folder)",
+    )
+    download.add_argument(
+        "--overwrite", action="store_true", help="replace a file of the same name"
+    )
+
+    restore = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="replace a resource's current state with a snapshot (destructive)",
+        description=(
+            "Restore a snapshot over its resource. Shows what will be replaced and asks for\n"
+            "the resource's name; without a terminal, --yes is required."
+        ),
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    restore.add_argument("resource", metavar="RESOURCE", help=resource_help)
+    restore.add_argument(
+        "--version",
+        metavar="V",
+        required=True,
+        help="the snapshot's version id, or a unique prefix of it",
+    )
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.add_argument(
+        "--safety-snapshot",
+        action="store_true",
+        help="snapshot the current state first; if that cannot be done, nothing is restored",
+    )
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run ``sqtui snapshots`` with ``argv`` (the words after ``snapshots``); the exit code."""
+    try:
+        args = build_parser().parse_args(list(argv))
+    except SystemExit as done:
+        # --help and usage errors: argparse has printed what it had to say.
+        return done.code if isinstance(done.code, int) else ExitCode.USAGE
+    try:
+        return asyncio.run(_dispatch(args))
+    except KeyboardInterrupt:
+        say("sqtui: interrupted.")
+        return ExitCode.INTERRUPTED
+
+
+async def _dispatch(args: argparse.Namespace) -> ExitCode:
+    try:
+        settings = settings_from(args)
+    except ConfigError as error:
+        say(f"sqtui: {error}")
+        return ExitCode.USAGE
+    if args.command in _CHANGES and settings.read_only:
+        what = "creating" if args.command == "create" else "restoring"
+        say(
+            f"sqtui: read-only mode: {what} snapshots is turned off (--read-only or the "
+            "config file). Nothing was sent."
+        )
+        return ExitCode.FAILED
+    settings.locations.ensure()
+    setup_logging(settings.locations.log_file)
+    key = resolve_key(settings.profile)
+    if key is None:
+        say(
+            f"sqtui: no API key for profile {settings.profile!r}: run `sqtui login` "
+            f"or set {ENV_KEY}."
+        )
+        return ExitCode.AUTH
+    log.info("snapshots %s (profile %s, %s)", args.command, settings.profile, settings.api_url)
+    command = _command(args)
+    workspace = open_workspace(settings, key, warn=lambda text: say(f"sqtui: warning: {text}"))
+    try:
+        return await command(Run(settings=settings, key=key, workspace=workspace))
+    except Stop as stop:
+        say(f"sqtui: {stop.message}")
+        return stop.code
+    except ResolveError as error:
+        say(f"sqtui: {error.sentence}")
+        return exit_code_for_unresolved(error)
+    except Refused as refused:
+        say(f"sqtui: {refused.sentence}")
+        return exit_code_for_refusal(refused)
+    except ApiError as error:
+        log.info("snapshots %s failed: %r", args.command, error)
+        say(f"sqtui: {printable(error.human())}{_key_hint(error, key)}")
+        return exit_code_for(error)
+    except asyncio.CancelledError:
+        say("sqtui: interrupted.")
+        return ExitCode.INTERRUPTED
+    finally:
+        await workspace.aclose()
+
+
+def _key_hint(error: ApiError, key: KeySource) -> str:
+    if not error.is_access_denied:
+        return ""
+    where = ENV_KEY if key.origin == "env" else "the keyring"
+    return f" (key {key.masked} from {where}; run `sqtui login` to store a new one)"
