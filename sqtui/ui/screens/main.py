@@ -29,7 +29,7 @@ from sqtui.domain.workspace import Workspace
 from sqtui.ui.commands import ResourceCommands
 from sqtui.ui.messages import KeyRefused, ResourceHighlighted, ResourceOpened, SnapshotActivity
 from sqtui.ui.pending_watch import PendingWatch
-from sqtui.ui.restore_run import RestoreRun
+from sqtui.ui.screens.restore_run import RestoreRun
 from sqtui.ui.screens.download_dialog import DownloadChoice, DownloadDialog
 from sqtui.ui.screens.history import HistoryScreen
 from sqtui.ui.widgets.downloads_panel import DownloadsPanel
