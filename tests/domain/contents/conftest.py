@@ -23,6 +23,8 @@ import pytest
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.models import Snapshot
+from sqtui.domain.contents.entry import Directory
+from sqtui.domain.contents.zip_format import parse_directory, read_layout
 
 KEY = "sk-contents-test-7f3a9c1e5b2d4f60"
 HOST = "https://snapshots.example"
@@ -293,3 +295,10 @@ def sample_files(count: int, *, seed: int = 1) -> dict[str, bytes]:
 def iter_chunks(data: bytes, size: int) -> Iterator[bytes]:
     for at in range(0, len(data), size):
         yield data[at : at + size]
+
+
+def local_directory(data: bytes, version: str = "v1") -> Directory:
+    """The directory of an archive in memory, parsed without a host (for pure tests)."""
+    layout = read_layout(data, 0, len(data))
+    entries = parse_directory(data[layout.directory_start : layout.directory_end], layout.base)
+    return Directory(RESOURCE, version, len(data), tuple(entries), layout.comment)
