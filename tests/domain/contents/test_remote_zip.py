@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import struct
 import zipfile
@@ -316,6 +317,26 @@ async def test_an_expired_link_is_renewed_once_transparently(
     assert calls == ["refresh"]
     assert [s.status for s in host.served] == [403, 206]
     await reader.read(entries[3])
+    assert calls == ["refresh"]
+
+
+async def test_reads_refused_together_renew_the_link_once(
+    client: SquareCloudClient, host: RangeHost
+) -> None:
+    data = build_zip(sample_files(20))
+    calls: list[str] = []
+
+    async def refresh() -> str:
+        calls.append("refresh")
+        await asyncio.sleep(0)
+        return host.url("a", FRESH)
+
+    reader = RemoteZip(client, host.add("a", data), refresh=refresh)
+    _, entries = await reader.directory()
+    host.signatures = {FRESH}  # every link handed out so far has expired
+    contents = await asyncio.gather(*(reader.read(e) for e in entries[:5]))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert contents == [archive.read(e.path) for e in entries[:5]]
     assert calls == ["refresh"]
 
 
