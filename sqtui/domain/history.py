@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from typing import Any
 from sqtui.api.models import Resource, Snapshot
 from sqtui.api.signed_url import redact_text
 from sqtui.display import mask
+from sqtui.storage.atomic import append_line
 
 
 class Action(enum.StrEnum):
@@ -175,18 +175,7 @@ class History:
 
     def append(self, entry: HistoryEntry) -> None:
         """Add one line; creates the file (owner-only) and its folders if needed."""
-        line = json.dumps(self._scrubbed(entry).to_json(), ensure_ascii=False) + "\n"
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
-        fd = os.open(self.path, flags, 0o600)
-        try:
-            if not _ends_with_newline(self.path):
-                # The previous writer died mid-line: do not glue this entry onto it.
-                line = "\n" + line
-            # One write call, so two sqtui processes appending do not interleave.
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+        append_line(self.path, json.dumps(self._scrubbed(entry).to_json(), ensure_ascii=False))
 
     def read(self, limit: int | None = None) -> list[HistoryEntry]:
         """Entries newest first (at most ``limit``); damaged lines are counted in ``skipped``."""
@@ -207,11 +196,3 @@ class History:
         entries.reverse()
         entries.sort(key=lambda e: e.time, reverse=True)
         return entries if limit is None else entries[: max(0, limit)]
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as file:
-        if file.seek(0, os.SEEK_END) == 0:
-            return True
-        file.seek(-1, os.SEEK_END)
-        return file.read(1) == b"\n"

@@ -118,3 +118,14 @@ class QuotaLedger:
         return QuotaStatus(
             used=used, allowance=self.allowance, next_slot_at=next_slot, exhausted_by_server=server
         )
+
+
+def next_slot_text(next_slot_at: datetime | None, now: datetime) -> str:
+    """``; the next slot frees in 3 h 10 min (at 14:03)``, or nothing when unknown."""
+    if next_slot_at is None:
+        return ""
+    minutes = max(1, round((next_slot_at - now).total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    span = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    local = next_slot_at.astimezone().strftime("%H:%M")
+    return f"; the next slot frees in {span} (at {local})"

@@ -31,9 +31,9 @@ from sqtui.api.models import (
 from sqtui.display import in_text
 from sqtui.domain.account_cache import load_view, save_view
 from sqtui.domain.cooldown import CooldownLeft, Cooldowns
-from sqtui.domain.history import Action, History, Outcome
+from sqtui.domain.history import Action, Outcome
 from sqtui.domain.pending import DEFAULT_TIMEOUT, PendingSnapshot, PendingTracker
-from sqtui.domain.quota import QuotaLedger, QuotaStatus, daily_allowance
+from sqtui.domain.quota import QuotaLedger, QuotaStatus, daily_allowance, next_slot_text
 from sqtui.domain.quota_count import QuotaSource, count_manual_snapshots
 from sqtui.domain.recorder import Recorder
 from sqtui.domain.refusal import RefusalReason, Refused
@@ -235,30 +235,6 @@ class Session:
                 self.cache_path, self.client.base_url, self.account, self.listings, self.now()
             )
 
-    def recall_creates(self, history: History | None) -> None:
-        """Learn the creates sent before this process started (by sqtui or a script).
-
-        Saved pending snapshots count against the quota until listed, and every create
-        of the last few minutes restarts its cooldowns, so a fresh start never sends a
-        create the server would refuse with ``KEEP_CALM``.
-        """
-        now, mono = self.now(), self.monotonic()
-        horizon = now - timedelta(seconds=max(self.cooldowns.resource_seconds, 1.0))
-        sent = [(p.requested_at, p.resource_id) for p in self.pending.items]
-        for pending in self.pending.items:
-            self.ledger.record_request(pending.resource_id, pending.requested_at)
-        if history is not None:
-            sent += [
-                (entry.time, entry.resource_id)
-                for entry in history.read()
-                if entry.action in (Action.CREATE, Action.SAFETY_SNAPSHOT)
-                and entry.outcome in (Outcome.OK, Outcome.PENDING)
-                and entry.profile == self.profile
-                and horizon < entry.time <= now
-            ]
-        for at, resource_id in sorted(s for s in sent if horizon < s[0] <= now):
-            self.cooldowns.record(resource_id, mono - (now - at).total_seconds())
-
     def is_pending(self, pending: PendingSnapshot) -> bool:
         """True while ``pending`` is still watched (not listed, not dismissed)."""
         return any(
@@ -332,7 +308,7 @@ class Session:
             raise Refused(
                 RefusalReason.QUOTA,
                 "Not sent: the daily snapshot quota is used up"
-                f"{_next_slot_text(quota.next_slot_at, self.now())}. "
+                f"{next_slot_text(quota.next_slot_at, self.now())}. "
                 "[DAILY_SNAPSHOTS_LIMIT_REACHED]",
                 next_slot_at=quota.next_slot_at,
             )
@@ -407,13 +383,3 @@ class Session:
             if error.is_rate_limited:
                 self.rate_limited_until = self.now() + RATE_LIMIT_PAUSE
             raise
-
-
-def _next_slot_text(next_slot_at: datetime | None, now: datetime) -> str:
-    if next_slot_at is None:
-        return ""
-    minutes = max(1, round((next_slot_at - now).total_seconds() / 60))
-    hours, minutes = divmod(minutes, 60)
-    span = f"{hours} h {minutes} min" if hours else f"{minutes} min"
-    local = next_slot_at.astimezone().strftime("%H:%M")
-    return f"; the next slot frees in {span} (at {local})"

@@ -19,6 +19,7 @@ from sqtui.domain.cooldown import RESOURCE_SECONDS, USER_SECONDS, Cooldowns
 from sqtui.domain.download import DownloadEngine
 from sqtui.domain.history import History
 from sqtui.domain.pending import PendingTracker
+from sqtui.domain.recall import recall_creates
 from sqtui.domain.recorder import Recorder
 from sqtui.domain.session import Session
 from sqtui.domain.settings import RunSettings
@@ -75,5 +76,5 @@ def open_workspace(
         now=now,
         monotonic=monotonic,
     )
-    session.recall_creates(history)
+    recall_creates(session, history)
     return Workspace(settings, session, history, DownloadEngine(client))

@@ -55,8 +55,13 @@ def append_line(path: Path, line: str) -> None:
         raise ValueError("append_line writes exactly one line; the text contains a line break")
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     payload = (line + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o600)
     try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            # The previous writer died mid-line: do not glue this line onto it.
+            payload = b"\n" + payload
         # One write call per line, so concurrent appenders do not interleave lines.
         written = os.write(fd, payload)
         while written < len(payload):

@@ -6,10 +6,8 @@ downloads panel, pending snapshots in :class:`~sqtui.ui.pending_watch.PendingWat
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 
 from rich.text import Text
 from textual import on, work
@@ -29,9 +27,11 @@ from sqtui.domain.workspace import Workspace
 from sqtui.ui.commands import ResourceCommands
 from sqtui.ui.messages import KeyRefused, ResourceHighlighted, ResourceOpened, SnapshotActivity
 from sqtui.ui.pending_watch import PendingWatch
-from sqtui.ui.screens.restore_run import RestoreRun
+from sqtui.ui.screens.account_loader import AccountLoader
 from sqtui.ui.screens.download_dialog import DownloadChoice, DownloadDialog
 from sqtui.ui.screens.history import HistoryScreen
+from sqtui.ui.screens.restore_run import RestoreRun
+from sqtui.ui.screens.selection import copy_url, picked_snapshot
 from sqtui.ui.widgets.downloads_panel import DownloadsPanel
 from sqtui.ui.widgets.quota_gauge import QuotaGauge
 from sqtui.ui.widgets.sidebar import Sidebar
@@ -42,8 +42,6 @@ log = logging.getLogger("sqtui.ui")
 
 AUTO_REFRESH_SECONDS = 120.0
 LISTING_SETTLE_SECONDS = 0.15
-# The account-wide listings behind the quota have their own rate limit.
-QUOTA_REFRESH = timedelta(minutes=10)
 
 
 class MainScreen(Screen[None]):
@@ -77,6 +75,7 @@ class MainScreen(Screen[None]):
         self.current: Resource | None = None
         self.pending_watch = PendingWatch(self, self.session, self.report)
         self.restores = RestoreRun(self)
+        self.loader = AccountLoader(self)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -117,38 +116,14 @@ class MainScreen(Screen[None]):
         self.session.on_listed = self._listed
         self.sidebar.option_list.focus()
         self.set_interval(1.0, self._tick)
-        self.set_interval(AUTO_REFRESH_SECONDS, self._refresh_periodically)
-        self._show_cached_view()
-        self.refresh_all()
+        self.set_interval(AUTO_REFRESH_SECONDS, self.loader.refresh_periodically)
+        self.loader.start()
 
     def on_unmount(self) -> None:
         self.session.pending.on_change = None
         self.session.on_listed = None
 
     # -- showing ---------------------------------------------------------------------
-
-    def _show_cached_view(self) -> None:
-        """Show the last good view at once, marked stale, while the API answers."""
-        saved_at = self.session.load_cached()
-        account = self.session.account
-        if saved_at is None or account is None:
-            return
-        self._show_account(stale="cached")
-        self.status.refreshed_at = saved_at
-
-    def _show_account(self, stale: str = "") -> None:
-        overview = self.session.overview
-        if overview is None:
-            return
-        self.status.now = self.session.now()
-        user = overview.account.user
-        self.status.account_name = user.name or user.email or user.id
-        self.status.plan = user.plan.name
-        self.status.refreshed_at = overview.refreshed_at
-        self.status.stale_reason = stale
-        self.status.stale = bool(stale)
-        self.sidebar.show(overview.account.resources, overview.statuses, self.restores.running)
-        self.show_quota()
 
     # Redraws also run from workers that finish while the app shuts down (a cancelled
     # create is saved as lost), when the widgets may be gone.
@@ -200,53 +175,11 @@ class MainScreen(Screen[None]):
         title.append(f"  ({printable(detail)})", style="dim")
         self.query_one("#title", Static).update(title)
         self.show_snapshots()
-        self.load_listing(resource, settle=LISTING_SETTLE_SECONDS)
+        self.loader.listing(resource, settle=LISTING_SETTLE_SECONDS)
 
     @on(ResourceOpened)
     def _resource_opened(self, event: ResourceOpened) -> None:
         self.table.focus()
-
-    # -- loading ---------------------------------------------------------------------
-
-    @work(exclusive=True, group="refresh")
-    async def refresh_all(self, quota: bool = True) -> None:
-        """Reload the account, running states, service health and (``quota``) the quota."""
-        try:
-            overview = await self.session.load_overview(quota=quota)
-        except ApiError as error:
-            self.report(error, "Refresh failed")
-            self.status.refresh_failed(error, self.session.overview is not None)
-            return
-        self.status.service = overview.service.status if overview.service else ""
-        self._show_account()
-        self.session.save_view()
-        self.pending_watch.watch_saved()
-        if self.current is not None:
-            self.load_listing(self.current)
-
-    @work(exclusive=True, group="listing")
-    async def load_listing(self, resource: Resource, settle: float = 0.0) -> None:
-        """Fetch one resource's snapshots and show them if it is still selected.
-
-        ``settle`` waits first, so holding ``j`` over a long sidebar sends one request
-        for where the cursor stops, not one for every row it passes (a newer call
-        cancels this one while it waits).
-        """
-        if settle:
-            await asyncio.sleep(settle)
-        try:
-            await self.session.list_snapshots(resource)
-        except ApiError as error:
-            self.report(error, f"Snapshots of {printable(resource.name)}")
-            return
-        self.show_snapshots()
-        self.session.save_view()
-
-    def _refresh_periodically(self) -> None:
-        if self.session.polling_paused_for() is None:
-            loaded = self.session.quota_loaded_at
-            stale = loaded is None or self.session.now() - loaded >= QUOTA_REFRESH
-            self.refresh_all(quota=stale)
 
     # -- actions ---------------------------------------------------------------------
 
@@ -279,50 +212,11 @@ class MainScreen(Screen[None]):
 
     def picked(self, verb: str) -> tuple[Resource, Snapshot] | None:
         """The resource and snapshot an action on the table applies to, or None (said why)."""
-        resource, snap = self.current, self.table.selected
-        highlighted = self.sidebar.highlighted_resource
-        if highlighted is not None and resource is not None and highlighted.id != resource.id:
-            # The cursor moved faster than the table followed: never act on rows
-            # of the resource the user has just left.
-            self.notify(
-                f"Showing the snapshots of {printable(highlighted.name)} first; "
-                f"press the key again to {verb}.",
-                severity="warning",
-                markup=False,
-            )
-            return None
-        if resource is None or snap is None:
-            self.notify(
-                f"Select a listed snapshot to {verb} (a pending one is not listed yet).",
-                severity="warning",
-            )
-            return None
-        if not snap.url:
-            self.notify(
-                "This row comes from the cache (the API was not reachable); "
-                "refreshing it first. Try again once it is fresh.",
-                severity="warning",
-            )
-            self.load_listing(resource)
-            return None
-        return resource, snap
+        return picked_snapshot(self, verb)
 
     def action_copy_url(self) -> None:
         """``y``: copy the selected snapshot's signed URL to the clipboard (OSC 52)."""
-        picked = self.picked("copy its URL")
-        if picked is None:
-            return
-        _resource, snap = picked
-        self.app.copy_to_clipboard(snap.url)
-        until = ""
-        if snap.expires is not None:
-            until = f" It works until {snap.expires.astimezone().strftime('%Y-%m-%d %H:%M')}."
-        self.notify(
-            "Copied the signed download URL (via the terminal, OSC 52). "
-            f"Treat it like a password.{until}",
-            title="URL copied",
-            markup=False,
-        )
+        copy_url(self)
 
     def action_download(self) -> None:
         """``d``: download the selected snapshot (a dialog confirms where)."""
@@ -355,7 +249,7 @@ class MainScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         """``ctrl+r``: reload everything now."""
-        self.refresh_all()
+        self.loader.refresh()
         self.notify("Refreshing…", timeout=1.5)
 
     def jump_to(self, resource_id: str) -> None:

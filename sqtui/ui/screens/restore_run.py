@@ -91,7 +91,7 @@ class RestoreRun:
                 screen.table.set_activity(snap.version_id, None)
                 screen.sidebar.set_busy(self.running)
                 # The resource restarted: its running state and listing both changed.
-                screen.refresh_all()
+                screen.loader.refresh()
         if outcome.safety is not None and outcome.safety.pending is not None:
             screen.pending_watch.watch(outcome.safety.pending)
         if outcome.state is RestoreState.DONE:

@@ -17,8 +17,6 @@ from sqtui.api.models import Resource, ResourceKind, ResourceStatus
 from sqtui.display import printable
 from sqtui.ui.messages import ResourceHighlighted, ResourceOpened
 
-SECTIONS = ((ResourceKind.APP, "APPLICATIONS"), (ResourceKind.DATABASE, "DATABASES"))
-
 
 class ResourceList(OptionList):
     """Resources grouped under APPLICATIONS and DATABASES; headers are not selectable."""
