@@ -150,6 +150,8 @@ class History:
         # Longest first, so a secret that contains another is masked whole.
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         self.skipped = 0
+        # Why the file could not be read, if it could not.
+        self.unreadable: str | None = None
 
     def _scrub(self, text: str) -> str:
         text = redact_text(text)
@@ -183,6 +185,10 @@ class History:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
+            return []
+        except OSError as error:
+            # Unreadable (a folder in its place, no permission): the work goes on.
+            self.unreadable = error.strerror or str(error)
             return []
         entries: list[HistoryEntry] = []
         for line in raw.split(b"\n"):

@@ -77,4 +77,9 @@ def open_workspace(
         monotonic=monotonic,
     )
     recall_creates(session, history)
+    if history.unreadable and warn is not None:
+        warn(
+            f"The history ({history.path}) could not be read: {history.unreadable}. "
+            "Cooldowns of creates sent before this run are not known."
+        )
     return Workspace(settings, session, history, DownloadEngine(client))

@@ -529,3 +529,30 @@ def test_restore_with_a_safety_snapshot_takes_it_first_and_refuses_when_it_canno
     assert code == ExitCode.QUOTA
     assert "Nothing was restored" in err and out == ""
     assert len(requests(server, "POST", f"{db['id']}.*/restore$")) == restores
+
+
+def test_an_api_that_cannot_be_reached_exits_7(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    # A port nothing listens on (bound, then closed): the connection is refused.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = scripting.main(["list", "--api-url", f"http://127.0.0.1:{port}/v2"])
+    _out, err = capsys.readouterr()
+    assert code == ExitCode.NETWORK
+    assert "Traceback" not in err and err.startswith("sqtui: ")
+
+
+def test_a_history_that_cannot_be_written_warns_and_the_create_goes_on(
+    server: SimServer, capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    history_path = home / "state" / "history.jsonl"
+    history_path.mkdir(parents=True)  # a folder where the file should be
+    app = resources(server, "app")[0]
+    code, out, err = run(capsys, server, "create", app["id"])
+    assert code == 0, err
+    assert "history could not be written" in err and out.startswith("Ready: ")
+    assert len(requests(server, "POST", f"/apps/{app['id']}/snapshots$")) == 1

@@ -342,12 +342,22 @@ async def test_rate_limited_pauses_polling_and_says_so(make_harness: Any) -> Non
         await wait_for(
             pilot, lambda: bool(main.table.pending) and main.table.pending[0].reason == "processing"
         )
+        session = main.session
+        looks: list[float | None] = []
+        real_poll = session.poll_pending
+
+        async def watched_poll(*args: Any, **kwargs: Any) -> Any:
+            looks.append(session.polling_paused_for() and 1.0)
+            return await real_poll(*args, **kwargs)
+
+        session.poll_pending = watched_poll  # type: ignore[method-assign]
         h.sim.add_fault(Fault(method="GET", path=r"/snapshots$", status=429, code="RATE_LIMITED"))
-        await wait_for(pilot, lambda: main.session.polling_paused_for() is not None)
+        await wait_for(pilot, lambda: session.polling_paused_for() is not None)
         polls = len(h.requests("GET", "/snapshots"))
         await wait_for(pilot, lambda: "RATE LIMITED" in str(main.query_one(StatusBar).render()))
-        await pilot.pause(0.5)
-        # Paused: no more listing requests while the limit lasts.
+        # The watcher's next look starts while paused: it waits the pause out, no request.
+        await wait_for(pilot, lambda: any(looks))
+        await pilot.pause()
         assert len(h.requests("GET", "/snapshots")) == polls
 
 
@@ -436,7 +446,10 @@ async def test_running_down_the_sidebar_reads_only_where_the_cursor_stops(
             pilot,
             lambda: bool(main.table.snapshots) and main.table.snapshots[0].resource_id == target.id,
         )
-        await pilot.pause(0.3)
+        # Every listing worker has finished (or was cancelled while it waited).
+        await wait_for(
+            pilot, lambda: not any(w.group == "listing" and w.is_running for w in h.app.workers)
+        )
         listings = [e for e in h.requests("GET", "/snapshots")[before:] if "/apps/" in e["path"]]
         assert len(listings) <= 2, listings
         assert target.id in listings[-1]["path"]
