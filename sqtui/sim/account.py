@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .archive import Archive
-from .config import DATABASE_TYPES, DAY, RETENTION_SECONDS, SimConfig
+from .config import DATABASE_TYPES, DAY, MAX_AUTOMATIC_SNAPSHOTS, RETENTION_SECONDS, SimConfig
 
 Kind = Literal["app", "database"]
 
@@ -114,6 +114,10 @@ class Snapshot:
     modified: float
     origin: Literal["automatic", "manual"]
 
+    def size(self, config: SimConfig) -> int:
+        """Bytes of this snapshot's zip file."""
+        return self.archive(config).size
+
     def archive(self, config: SimConfig) -> Archive:
         """The zip file of this snapshot (its layout; bytes are produced on demand)."""
         seed = config.seed
@@ -180,7 +184,7 @@ def build_resource(
     created_at = now - (60 + noise[0] % 300) * DAY - noise[2] * 97
     cluster = _CLUSTERS[noise[1] % len(_CLUSTERS)]
     anchor = daily_anchor(seed, rid, now)
-    count = config.snapshots_per_resource
+    count = min(config.snapshots_per_resource, MAX_AUTOMATIC_SNAPSHOTS)
     if kind == "app":
         demo = config.app_names[index] if index < len(config.app_names) else None
         app_name = name if name is not None else demo[0] if demo else f"app-{index + 1:03d}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from .config import SimConfig
 from .control import Control
 from .edge import EdgeMiddleware
 from .envelope import envelope_error, phrase_code, success
+from .listing import ListingJob
 from .simulator import ApiError, Simulator
 from .snapshot_host import SnapshotHost
 
@@ -32,6 +34,12 @@ def _root_url(request: Request) -> str:
     return str(request.base_url)
 
 
+async def _listing_answer(listing: bytes | ListingJob) -> Response:
+    # A big listing is built in a worker thread, so other requests are answered meanwhile.
+    body = await run_in_threadpool(listing.render) if isinstance(listing, ListingJob) else listing
+    return Response(body, media_type="application/json")
+
+
 class _Api:
     """Route handlers bound to one simulator."""
 
@@ -39,20 +47,28 @@ class _Api:
         self.sim = sim
         self.config = sim.config
 
-    def _auth(self, request: Request) -> None:
-        self.sim.authorize(request.headers.get("authorization"))
+    def _auth(self, request: Request, scope: str) -> None:
+        self.sim.authorize(request.headers.get("authorization"), scope)
 
     async def me(self, request: Request) -> Response:
-        self._auth(request)
+        self._auth(request, "account:read")
         return success(self.sim.me())
 
     async def app_status(self, request: Request) -> Response:
-        self._auth(request)
+        self._auth(request, "apps:read")
         return success(self.sim.statuses("app"))
 
     async def database_status(self, request: Request) -> Response:
-        self._auth(request)
+        self._auth(request, "databases:read")
         return success(self.sim.statuses("database"))
+
+    async def one_app(self, request: Request) -> Response:
+        self._auth(request, "apps:read")
+        return success(self.sim.app(request.path_params["id"]))
+
+    async def one_app_status(self, request: Request) -> Response:
+        self._auth(request, "apps:read")
+        return success(self.sim.app_status(request.path_params["id"]))
 
     async def service_status(self, request: Request) -> Response:
         return JSONResponse(
@@ -64,9 +80,9 @@ class _Api:
         )
 
     async def account_snapshots(self, request: Request) -> Response:
-        self._auth(request)
+        self._auth(request, "snapshots:read")
         scope = request.query_params.get("scope")
-        return success(self.sim.list_account_snapshots(scope, _root_url(request)))
+        return await _listing_answer(self.sim.account_listing(scope, _root_url(request)))
 
     async def app_snapshots(self, request: Request) -> Response:
         return await self._snapshots(request, "app")
@@ -81,10 +97,11 @@ class _Api:
         return await self._restore(request, "database")
 
     async def _snapshots(self, request: Request, kind: Kind) -> Response:
-        self._auth(request)
         rid = request.path_params["id"]
         if request.method != "POST":
-            return success(self.sim.list_snapshots(kind, rid, _root_url(request)))
+            self._auth(request, "snapshots:read")
+            return await _listing_answer(self.sim.resource_listing(kind, rid, _root_url(request)))
+        self._auth(request, "snapshots:create")
         snapshot = self.sim.create_snapshot(kind, rid)
         generation = snapshot.ready_at - snapshot.requested_at
         deadline = self.config.scaled(self.config.soft_deadline_seconds)
@@ -100,7 +117,7 @@ class _Api:
         )
 
     async def _restore(self, request: Request, kind: Kind) -> Response:
-        self._auth(request)
+        self._auth(request, "snapshots:restore")
         try:
             payload: object = json.loads(await request.body())
         except ValueError:
@@ -137,6 +154,8 @@ def create_app(config: SimConfig | None = None) -> Starlette:
                     Route("/users/me", api.me),
                     Route("/users/snapshots", api.account_snapshots),
                     Route("/apps/status", api.app_status),
+                    Route("/apps/{id}", api.one_app),
+                    Route("/apps/{id}/status", api.one_app_status),
                     Route("/databases/status", api.database_status),
                     Route("/service/status", api.service_status),
                     Route("/apps/{id}/snapshots", api.app_snapshots, methods=snapshot_methods),
@@ -161,6 +180,8 @@ def create_app(config: SimConfig | None = None) -> Starlette:
                     Route("/state", control.state),
                     Route("/faults", control.faults, methods=["GET", "POST", "DELETE"]),
                     Route("/resources", control.resources, methods=["POST"]),
+                    Route("/resources/{id}/state", control.resource_state, methods=["POST"]),
+                    Route("/key", control.key, methods=["GET", "POST"]),
                 ),
             ),
         ],

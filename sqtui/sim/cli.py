@@ -7,8 +7,9 @@ import ipaddress
 import shlex
 import sys
 
+from .access import SCOPES
 from .app import create_app
-from .config import SimConfig
+from .config import MAX_AUTOMATIC_SNAPSHOTS, MAX_FILES_PER_APP, RESOURCE_STATES, SimConfig
 from .server import bind_socket, make_server, quiet_uvicorn_logging, url_host
 
 
@@ -19,33 +20,123 @@ def _port(text: str) -> int:
     return port
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows every option's default, in words where the value itself says nothing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        return text if "default:" in text else super()._get_help_string(action)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _state(text: str) -> tuple[str, str]:
+    target, equals, state = text.rpartition("=")
+    if not equals or not target or state not in RESOURCE_STATES:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME_OR_ID=STATE with STATE one of {', '.join(RESOURCE_STATES)}"
+        )
+    return target, state
+
+
 def _parser() -> argparse.ArgumentParser:
     defaults = SimConfig()
     parser = argparse.ArgumentParser(
         prog="sqtui sim",
         description="Serve a simulated Square Cloud API (loopback only unless --allow-remote).",
+        formatter_class=_Help,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=_port, default=8787, help="port (0: any free port)")
-    parser.add_argument(
-        "--allow-remote", action="store_true", help="allow a --host that is not loopback"
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on")
+    add("--port", type=_port, default=8787, help="port (0: any free port)")
+    add("--allow-remote", action="store_true", help="allow a --host that is not loopback")
+    add(
+        "--api-key",
+        default=defaults.api_key,
+        help="the key clients must send; its part before the first '-' is the account id",
     )
-    parser.add_argument("--api-key", default=defaults.api_key, help="the key clients must send")
-    parser.add_argument("--speed", type=float, default=defaults.speed, help="time factor")
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--plan", default=defaults.plan, help="e.g. free, hobby-2, standard-4")
-    parser.add_argument("--apps", type=int, default=defaults.apps)
-    parser.add_argument("--databases", type=int, default=defaults.databases)
-    parser.add_argument(
-        "--snapshots-per-resource", type=int, default=defaults.snapshots_per_resource
+    add(
+        "--key-scopes",
+        type=_names,
+        default=None,
+        metavar="SCOPE,...",
+        help=f"limit the key to these scopes (of {', '.join(SCOPES)}) (default: all)",
     )
-    parser.add_argument(
+    add(
+        "--key-resources",
+        type=_names,
+        default=None,
+        metavar="ID_OR_NAME,...",
+        help="limit the key to these resources (default: all)",
+    )
+    add("--speed", type=float, default=defaults.speed, help="time factor for every duration")
+    add("--seed", type=int, default=defaults.seed, help="fixes the account (not URL signatures)")
+    add("--plan", default=defaults.plan, help="e.g. free, hobby-2, standard-4, enterprise-16")
+    add("--apps", type=int, default=defaults.apps, help="applications in the account")
+    add("--databases", type=int, default=defaults.databases, help="databases in the account")
+    add(
+        "--snapshots-per-resource",
+        type=int,
+        default=defaults.snapshots_per_resource,
+        help=f"automatic snapshots already taken (at most {MAX_AUTOMATIC_SNAPSHOTS})",
+    )
+    add(
+        "--resource-state",
+        type=_state,
+        action="append",
+        default=[],
+        metavar="NAME_OR_ID=STATE",
+        help=f"start a resource {'/'.join(RESOURCE_STATES)}, repeatable (default: as seeded)",
+    )
+    add(
         "--generation-seconds",
         type=float,
         default=defaults.generation_seconds,
         help="simulated seconds to generate a snapshot (over 90: the 202 path)",
     )
-    parser.add_argument("--snapshot-mb", type=float, default=defaults.snapshot_mb)
+    add(
+        "--restore-seconds",
+        type=float,
+        default=defaults.restore_seconds,
+        help="simulated seconds a restore lasts",
+    )
+    add(
+        "--listing-cache-seconds",
+        type=float,
+        default=defaults.listing_cache_seconds,
+        help="simulated seconds a listing answer is cached (a new snapshot shows up late)",
+    )
+    add(
+        "--latency-ms",
+        type=float,
+        default=defaults.latency_ms,
+        help="delay before every API and download answer, like a real network",
+    )
+    add(
+        "--snapshot-mb",
+        type=float,
+        default=defaults.snapshot_mb,
+        help="approximate size of each snapshot in MiB",
+    )
+    add(
+        "--files-per-app",
+        type=int,
+        default=None,
+        help=f"files in each application snapshot, up to {MAX_FILES_PER_APP} (default: tens "
+        "to thousands, from the seed and --snapshot-mb)",
+    )
+    add(
+        "--hostile-names",
+        action="store_true",
+        help="add members named ../x, /etc/passwd, markup and escape codes to every archive",
+    )
+    add(
+        "--host-ignores-range",
+        action="store_true",
+        help="the download host answers every GET with the whole file (200), ignoring Range",
+    )
     return parser
 
 
@@ -64,6 +155,14 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not args.allow_remote and not _is_loopback_host(args.host):
         parser.error(f"--host {args.host} is not loopback; add --allow-remote to serve it")
+    snapshots = args.snapshots_per_resource
+    if snapshots > MAX_AUTOMATIC_SNAPSHOTS:
+        print(
+            f"sqtui sim: --snapshots-per-resource {snapshots} capped at "
+            f"{MAX_AUTOMATIC_SNAPSHOTS}: snapshots are kept 30 days, one automatic a day",
+            file=sys.stderr,
+        )
+        snapshots = MAX_AUTOMATIC_SNAPSHOTS
     try:
         config = SimConfig(
             api_key=args.api_key,
@@ -72,10 +171,20 @@ def main(argv: list[str]) -> int:
             plan=args.plan,
             apps=args.apps,
             databases=args.databases,
-            snapshots_per_resource=args.snapshots_per_resource,
+            snapshots_per_resource=snapshots,
             generation_seconds=args.generation_seconds,
+            restore_seconds=args.restore_seconds,
             snapshot_mb=args.snapshot_mb,
+            key_scopes=args.key_scopes,
+            key_resources=args.key_resources,
+            resource_states=dict(args.resource_state),
+            listing_cache_seconds=args.listing_cache_seconds,
+            latency_ms=args.latency_ms,
+            files_per_app=args.files_per_app,
+            hostile_names=args.hostile_names,
+            host_ignores_range=args.host_ignores_range,
         )
+        app = create_app(config)
     except ValueError as error:
         parser.error(str(error))
     try:
@@ -92,7 +201,7 @@ def main(argv: list[str]) -> int:
     print(f"  control:  {base_url.removesuffix('/v2')}/__sim__/events")
     print("Press Ctrl-C to stop.", flush=True)
     quiet_uvicorn_logging()
-    server = make_server(create_app(config))
+    server = make_server(app)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

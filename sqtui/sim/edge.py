@@ -1,4 +1,8 @@
-"""The edge in front of the simulated API: injected faults and the request log."""
+"""The edge in front of the simulated API: network latency, injected faults, the request log.
+
+A download's log entry also carries the ``Range`` it asked for and the body bytes
+actually sent, so a test can check how much of an archive a client read.
+"""
 
 from __future__ import annotations
 
@@ -32,20 +36,27 @@ class EdgeMiddleware:
         async def observed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
-            elif message["type"] == "http.response.body" and limit is not None:
+            elif message["type"] == "http.response.body":
                 body: bytes = message.get("body", b"")
-                room = limit - seen["sent"]
-                if len(body) > room or (len(body) == room and message.get("more_body", False)):
+                room = limit - seen["sent"] if limit is not None else len(body)
+                if len(body) > room or (
+                    limit is not None and len(body) == room and message.get("more_body", False)
+                ):
                     if room > 0:
                         await send(
                             {"type": "http.response.body", "body": body[:room], "more_body": True}
                         )
+                        seen["sent"] += room
                     seen["dropped"] = True
                     raise SimulatedDrop(f"connection dropped after {limit} bytes by a fault")
                 seen["sent"] += len(body)
             await send(message)
 
+        latency = self.sim.config.latency_ms
         try:
+            if latency > 0:
+                # A network's round trip: not simulated time, so not scaled by speed.
+                await self.sim.config.sleep(latency / 1000)
             if fault is not None and fault.delay > 0:
                 await self.sim.config.sleep(self.sim.config.scaled(fault.delay))
             if fault is not None and fault.replaces_answer:
@@ -54,8 +65,16 @@ class EdgeMiddleware:
             else:
                 await self.app(scope, receive, observed_send)
         finally:
+            download = None
+            if path.startswith("/snapshots/"):
+                headers = dict(scope.get("headers", []))
+                wanted = headers.get(b"range")
+                download = {
+                    "range": None if wanted is None else wanted.decode("latin-1"),
+                    "bytes_sent": seen["sent"],
+                }
             self.sim.record_request(
-                method, path, seen["status"], scope.get(CODE_KEY), seen["dropped"]
+                method, path, seen["status"], scope.get(CODE_KEY), seen["dropped"], download
             )
 
 

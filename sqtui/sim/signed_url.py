@@ -1,8 +1,9 @@
 """Signed, expiring download URLs in the style of S3 query-string authentication.
 
-``Signature`` is the unpadded url-safe base64 of HMAC-SHA256, keyed by a secret derived
-from the seed, over the path, the ``versionId`` and ``Expires``: changing any of them,
-or the signature itself, invalidates the URL.
+``Signature`` is the unpadded url-safe base64 of HMAC-SHA256 over the path, the
+``versionId`` and ``Expires``: changing any of them, or the signature itself, invalidates
+the URL. The HMAC key is random per run unless given: a URL signed by one run of the
+simulator is refused by the next, and nobody can forge one by knowing the seed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import base64
 import enum
 import hashlib
 import hmac
+import secrets
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -27,10 +29,11 @@ class Verdict(enum.Enum):
 class UrlSigner:
     """Signs and verifies download URLs for one simulated account."""
 
-    def __init__(self, seed: int) -> None:
-        material = hashlib.sha256(f"sqtui-sim-signing:{seed}".encode()).digest()
-        self._secret = material
-        self.access_key_id = "SIMAKIA" + material.hex()[:13].upper()
+    def __init__(self, seed: int, secret: bytes | None = None) -> None:
+        self._secret = secret if secret is not None else secrets.token_bytes(32)
+        # The access key id is public (it is in every URL): the seed may fix it.
+        material = hashlib.sha256(f"sqtui-sim-access-key:{seed}".encode()).hexdigest()
+        self.access_key_id = "SIMAKIA" + material[:13].upper()
 
     def _signature(self, path: str, version_id: str, expires: str) -> str:
         message = f"GET\n{path}\n{version_id}\n{expires}".encode()

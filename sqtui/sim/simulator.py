@@ -8,10 +8,19 @@ Rules (clock seconds are ``config.clock()``; "simulated" durations are divided b
   An accepted create records both cooldowns and one quota slot at once. The snapshot is
   ready ``generation_seconds`` (simulated) later; its ``modified`` is that instant.
 - Restore: lasts ``restore_seconds`` (simulated); meanwhile the resource is not running
-  and another restore of it gets 409 ``RESTORE_IN_PROGRESS``.
-- ``GET /users/snapshots``: at most 10 accepted calls per rolling 60 simulated seconds
-  per account; beyond, 429 ``RATE_LIMITED`` (refused calls do not count), which lifts
-  as soon as the oldest accepted call leaves the window.
+  and another restore of it gets 409 ``RESTORE_IN_PROGRESS``; it runs again (and its
+  uptime starts over) when the restore ends. An accepted restore also starts a 60 s
+  (simulated) per-resource cooldown: another request before then gets 429 ``KEEP_CALM``.
+- A database that is ``stopped`` refuses create and restore with 409
+  ``DATABASE_NOT_RUNNING``, one that is ``unavailable`` with 503 ``DATABASE_UNAVAILABLE``,
+  before anything is spent. A stopped application can still be snapshotted.
+- ``GET /users/snapshots``: ``scope`` defaults to ``applications``; 402
+  ``UPGRADE_REQUIRED`` on the free plan; at most 10 accepted calls per rolling 60
+  simulated seconds per account; beyond, 429 ``RATE_LIMITED`` (refused calls do not
+  count), which lifts as soon as the oldest accepted call leaves the window.
+- The key may be limited (``KeyLimits``): a call outside its scopes gets 403
+  ``MISSING_SCOPE``, one on a resource it may not use 403 ``RESOURCE_NOT_ALLOWED``, and
+  the account-wide listing shows only the resources it may use.
 - Readiness is computed from the clock on every read, so no background task runs.
   ``snapshot_ready`` and ``restore_done`` events carry the computed instant they happened
   and are written lazily, before any later event is written or the events are read.
@@ -22,14 +31,16 @@ from __future__ import annotations
 
 import heapq
 import ipaddress
+import json
 import math
 import re
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .access import KeyLimits, account_id
 from .account import (
     Kind,
     Resource,
@@ -49,38 +60,26 @@ from .config import (
     DAY,
     QUOTA_WINDOW_SECONDS,
     RESOURCE_COOLDOWN_SECONDS,
+    RESOURCE_STATES,
+    RESTORE_COOLDOWN_SECONDS,
     RETENTION_SECONDS,
     USER_COOLDOWN_SECONDS,
     SimConfig,
     daily_allowance,
     plan_memory_mb,
 )
+from .errors import ApiError, StorageError
 from .faults import Fault
+from .listing import ListingCache, ListingJob, listing_item
 from .signed_url import UrlSigner, Verdict
+from .usage import app_status
+
+__all__ = ["ApiError", "ManualSnapshot", "Restore", "Simulator", "StorageError", "is_loopback"]
 
 MAX_EVENTS = 50_000
 _VERSION_PATTERN = re.compile(r"[0-9A-Za-z._]{32}")
 _ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-
-
-class ApiError(Exception):
-    """An enveloped API error: HTTP status, machine code and human message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-class StorageError(Exception):
-    """An error of the download host, answered as S3-style XML."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
+_SCOPE_KINDS: dict[str, Kind] = {"applications": "app", "databases": "database"}
 
 
 @dataclass
@@ -129,12 +128,17 @@ class Simulator:
         self._lock = threading.RLock()
         seed = self.config.seed
         self.started_at = self.config.clock()
-        self.user_id = str(10**16 + int.from_bytes(derive(seed, "user")[:8]) % (9 * 10**16))
+        self.user_id = account_id(self.config.api_key)
         self.account_created_at = self.started_at - 400 * DAY - derive(seed, "user")[8] * 3600
         self.plan_memory = plan_memory_mb(self.config.plan)
         self.allowance = daily_allowance(self.config.plan)
-        self.signer = UrlSigner(seed)
+        self.signer = UrlSigner(seed, self.config.signing_secret)
+        self.limits = KeyLimits.of(self.config.key_scopes, self.config.key_resources)
         self.resources: dict[str, Resource] = {}
+        self._states: dict[str, str] = {}
+        self._up_since: dict[str, float] = {}
+        self._restore_cooldown_until: dict[str, float] = {}
+        self._listings = ListingCache()
         self._counts: dict[Kind, int] = {"app": 0, "database": 0}
         self._manual: dict[str, dict[str, ManualSnapshot]] = {}
         self._user_cooldown_until = -math.inf
@@ -150,6 +154,8 @@ class Simulator:
             self._add("app", None, None, self.started_at)
         for _ in range(self.config.databases):
             self._add("database", None, None, self.started_at)
+        for target, state in self.config.resource_states.items():
+            self.set_resource_state(target, state)
 
     # -- the control API -------------------------------------------------------------
 
@@ -183,6 +189,39 @@ class Simulator:
         with self._lock:
             self._faults.clear()
 
+    def set_resource_state(self, target: str, state: str) -> str:
+        """Make a resource (by id or name) ``running``, ``stopped`` or ``unavailable``; its id.
+
+        ValueError for an unknown resource or state, or an application made unavailable.
+        """
+        with self._lock:
+            resource = self.resources.get(target) or next(
+                (r for r in self.resources.values() if r.name == target), None
+            )
+            if resource is None:
+                raise ValueError(f"no resource with id or name {target!r}")
+            if state not in RESOURCE_STATES:
+                raise ValueError(f"state must be one of {', '.join(RESOURCE_STATES)}")
+            if state == "unavailable" and resource.kind != "database":
+                raise ValueError("only a database can be unavailable")
+            now = self.now()
+            if state == "running" and self._states[resource.id] != "running":
+                self._up_since[resource.id] = now
+            self._states[resource.id] = state
+            self._record({"type": "state_changed", "resource": resource.id, "state": state})
+            return resource.id
+
+    def set_key_limits(
+        self, scopes: Iterable[str] | None, resources: Iterable[str] | None
+    ) -> KeyLimits:
+        """Limit the API key to ``scopes`` and ``resources`` (ids or names); None: no limit."""
+        limits = KeyLimits.of(scopes, resources)
+        with self._lock:
+            self.limits = limits
+            # Cached account-wide listings were filtered by the old limits.
+            self._listings.clear()
+            return limits
+
     @property
     def faults(self) -> list[Fault]:
         """The active faults, first match wins."""
@@ -213,6 +252,7 @@ class Simulator:
                         "kind": resource.kind,
                         "name": resource.name,
                         "type": resource.db_type,
+                        "state": self._states[resource.id],
                         "running": self._running(resource, now),
                         "restoring": restore is not None and restore.ends_at > now,
                         "snapshots": {
@@ -230,6 +270,7 @@ class Simulator:
                             for m in manual[-10:]
                         ],
                         "cooldown_until": self._resource_cooldown_until.get(resource.id),
+                        "restore_cooldown_until": self._restore_cooldown_until.get(resource.id),
                     }
                 )
             used = self._quota_used(now)
@@ -242,6 +283,7 @@ class Simulator:
                     "plan": self.config.plan,
                     "memory_mb": self.plan_memory,
                 },
+                "key": self.limits.to_json(),
                 "resources": resources,
                 "quota": {
                     "used": used,
@@ -270,29 +312,45 @@ class Simulator:
             return None
 
     def record_request(
-        self, method: str, path: str, status: int, code: str | None, dropped: bool = False
+        self,
+        method: str,
+        path: str,
+        status: int,
+        code: str | None,
+        dropped: bool = False,
+        download: Mapping[str, Any] | None = None,
     ) -> None:
-        """Log an API or download request (``path`` without its query string)."""
+        """Log an API or download request (``path`` without its query string).
+
+        ``download`` adds a download's fields (``range`` asked, ``bytes_sent``).
+        """
         event: dict[str, Any] = {"method": method, "path": path, "status": status, "code": code}
+        if download is not None:
+            event.update(download)
         if dropped:
             event["dropped"] = True
         with self._lock:
             self._record(event)
 
-    def authorize(self, header: str | None) -> None:
-        """Raise 401 ``ACCESS_DENIED`` unless ``header`` is exactly the API key."""
+    def authorize(self, header: str | None, scope: str | None = None) -> None:
+        """Raise 401 ``ACCESS_DENIED`` unless ``header`` is exactly the API key, then 403
+        ``MISSING_SCOPE`` unless the key holds ``scope``."""
         if header is None or header != self.config.api_key:
             raise ApiError(401, "ACCESS_DENIED", "Invalid or missing API key.")
+        if scope is not None:
+            with self._lock:
+                limits = self.limits
+            limits.check_scope(scope)
 
     def me(self) -> dict[str, Any]:
         """The ``/users/me`` response."""
         with self._lock:
-            now = self.now()
             used = sum(resource.ram for resource in self.resources.values())
             duration = None
             if self.config.plan != "free":
+                # When the plan ends, as epoch milliseconds (not a time left).
                 ends = self.started_at + (20 + derive(self.config.seed, "plan")[0] % 20) * DAY
-                duration = max(0, int((ends - now) * 1000))
+                duration = int(ends * 1000)
             return {
                 "user": {
                     "id": self.user_id,
@@ -319,31 +377,52 @@ class Simulator:
         with self._lock:
             now = self.now()
             self._flush(now)
-            bucket = int(now // 10)
             answer: list[dict[str, Any]] = []
             for resource in self._of_kind(kind):
                 item: dict[str, Any] = {"id": resource.id, "running": False}
                 if self._running(resource, now):
-                    noise = derive(self.config.seed, "usage", resource.id, bucket)
-                    cpu = (noise[0] * 256 + noise[1]) % 4000 / 100
-                    ram = resource.ram * (0.2 + noise[2] / 255 * 0.6)
-                    item.update(running=True, cpu=f"{cpu:.2f}%", ram=f"{ram:.2f}MB")
+                    status = app_status(self.config.seed, resource, now, "running", 0.0)
+                    item.update(running=True, cpu=status["cpu"], ram=status["ram"])
                 answer.append(item)
             return answer
 
-    def list_snapshots(self, kind: Kind, rid: str, root_url: str) -> list[dict[str, Any]]:
-        """One resource's ready, retained snapshots, newest first, with fresh signed URLs."""
+    def app(self, rid: str) -> dict[str, Any]:
+        """``GET /apps/{id}``: the application as ``/users/me`` lists it."""
+        with self._lock:
+            return self._usable("app", rid).to_json()
+
+    def app_status(self, rid: str) -> dict[str, Any]:
+        """``GET /apps/{id}/status``: usage, and whether it runs (not during a restore)."""
         with self._lock:
             now = self.now()
             self._flush(now)
-            resource = self._resource(kind, rid)
-            return [self._item(s, root_url, now) for s in self._snapshots(resource, now)]
+            resource = self._usable("app", rid)
+            restore = self._restores.get(rid)
+            if restore is not None and restore.ends_at > now:
+                status = "restarting"
+            elif self._states[rid] == "running":
+                status = "running"
+            else:
+                status = "exited"
+            return app_status(self.config.seed, resource, now, status, self._started(rid, now))
 
-    def list_account_snapshots(self, scope: str | None, root_url: str) -> list[dict[str, Any]]:
-        """Every snapshot of one scope (``applications`` or ``databases``), newest first."""
-        kinds: dict[str | None, Kind] = {"applications": "app", "databases": "database"}
-        if scope not in kinds:
+    def resource_listing(self, kind: Kind, rid: str, root_url: str) -> bytes | ListingJob:
+        """One resource's listing: its cached answer, or the job that builds it."""
+        with self._lock:
+            now = self.now()
+            self._flush(now)
+            resource = self._usable(kind, rid)
+            return self._listing(("resource", rid, root_url), [resource], root_url, now)
+
+    def account_listing(self, scope: str | None, root_url: str) -> bytes | ListingJob:
+        """``/users/snapshots``: every snapshot of a scope the key may see (cached or a job)."""
+        kind = _SCOPE_KINDS.get("applications" if scope is None else scope)
+        if kind is None:
             raise ApiError(400, "INVALID_SCOPE", "scope must be 'applications' or 'databases'.")
+        if self.config.plan == "free":
+            raise ApiError(
+                402, "UPGRADE_REQUIRED", "The account-wide snapshot listing needs a paid plan."
+            )
         with self._lock:
             now = self.now()
             self._flush(now)
@@ -354,20 +433,24 @@ class Simulator:
                 left = self._account_calls[0] + window - now
                 raise ApiError(429, "RATE_LIMITED", f"Too many requests; retry in {_wait(left)}.")
             self._account_calls.append(now)
-            snapshots = [
-                snapshot
-                for resource in self._of_kind(kinds[scope])
-                for snapshot in self._snapshots(resource, now)
-            ]
-            snapshots.sort(key=lambda snapshot: snapshot.modified, reverse=True)
-            return [self._item(snapshot, root_url, now) for snapshot in snapshots]
+            resources = [r for r in self._of_kind(kind) if self.limits.allows(r.id, r.name)]
+            return self._listing(("account", kind, root_url), resources, root_url, now)
+
+    def list_snapshots(self, kind: Kind, rid: str, root_url: str) -> list[dict[str, Any]]:
+        """One resource's listed snapshots, newest first (built here, for Python callers)."""
+        return _items(self.resource_listing(kind, rid, root_url))
+
+    def list_account_snapshots(self, scope: str | None, root_url: str) -> list[dict[str, Any]]:
+        """Every listed snapshot of one scope, newest first (built here, for Python callers)."""
+        return _items(self.account_listing(scope, root_url))
 
     def create_snapshot(self, kind: Kind, rid: str) -> ManualSnapshot:
         """Accept a create request (cooldowns and quota permitting) and start generating."""
         with self._lock:
             now = self.now()
             self._flush(now)
-            resource = self._resource(kind, rid)
+            resource = self._usable(kind, rid)
+            self._check_database_runs(resource)
             user_left = self._user_cooldown_until - now
             if user_left > 0:
                 raise ApiError(
@@ -418,8 +501,13 @@ class Simulator:
                 self._schedule(now, snapshot, rid)
             self._flush(now)
             resource = self._resource(kind, rid)
-            item = self._item(
-                Snapshot(resource, snapshot.version_id, snapshot.ready_at, "manual"), root_url, now
+            item = listing_item(
+                Snapshot(resource, snapshot.version_id, snapshot.ready_at, "manual"),
+                root_url=root_url,
+                now=now,
+                user_id=self.user_id,
+                signer=self.signer,
+                config=self.config,
             )
             return {"url": item["url"], "key": item["key"]}
 
@@ -428,7 +516,8 @@ class Simulator:
         with self._lock:
             now = self.now()
             self._flush(now)
-            resource = self._resource(kind, rid)
+            resource = self._usable(kind, rid)
+            self._check_database_runs(resource)
             fields = payload if isinstance(payload, dict) else {}
             name = fields.get("snapshotId")
             owner = _snapshot_owner(resource, name)
@@ -458,10 +547,18 @@ class Simulator:
                 raise ApiError(
                     409, "RESTORE_IN_PROGRESS", "A restore of this resource is already running."
                 )
+            cooldown_left = self._restore_cooldown_until.get(rid, -math.inf) - now
+            if cooldown_left > 0:
+                raise ApiError(
+                    429,
+                    "KEEP_CALM",
+                    f"Keep calm: this resource can be restored again in {_wait(cooldown_left)}.",
+                )
             restore = Restore(
                 rid, version, now, now + self.config.scaled(self.config.restore_seconds)
             )
             self._restores[rid] = restore
+            self._restore_cooldown_until[rid] = now + self.config.scaled(RESTORE_COOLDOWN_SECONDS)
             self._schedule(restore.ends_at, restore, rid)
             self._record({"type": "restore_started", "resource": rid, "version_id": version})
             return restore
@@ -521,6 +618,9 @@ class Simulator:
         resource = build_resource(self.config, kind, index, rid, now, name, db_type)
         self.resources[rid] = resource
         self._manual[rid] = {}
+        self._states[rid] = "stopped" if resource.stopped else "running"
+        noise = derive(self.config.seed, "uptime", rid)
+        self._up_since[rid] = now - (noise[0] * 256 + noise[1]) * 60
         return resource
 
     def _of_kind(self, kind: Kind) -> Iterator[Resource]:
@@ -534,6 +634,60 @@ class Simulator:
             raise ApiError(404, "DATABASE_NOT_FOUND", "No database with this id.")
         return resource
 
+    def _usable(self, kind: Kind, rid: str) -> Resource:
+        """The resource, if it exists and the key may use it."""
+        resource = self._resource(kind, rid)
+        self.limits.check_resource(resource.id, resource.name)
+        return resource
+
+    def _check_database_runs(self, resource: Resource) -> None:
+        state = self._states[resource.id]
+        if resource.kind != "database" or state == "running":
+            return
+        if state == "unavailable":
+            raise ApiError(
+                503, "DATABASE_UNAVAILABLE", "The database is unavailable right now; try later."
+            )
+        raise ApiError(409, "DATABASE_NOT_RUNNING", "The database is not running; start it first.")
+
+    def _listing(
+        self, key: tuple[str, ...], resources: list[Resource], root_url: str, now: float
+    ) -> bytes | ListingJob:
+        cache_seconds = self.config.listing_cache_seconds
+        if cache_seconds > 0:
+            cached = self._listings.get(key, now)
+            if cached is not None:
+                return cached
+        oldest = now - RETENTION_SECONDS
+        manual = tuple(
+            tuple(
+                (m.version_id, m.ready_at)
+                for m in self._manual[resource.id].values()
+                if oldest <= m.ready_at <= now
+            )
+            for resource in resources
+        )
+        return ListingJob(
+            resources=tuple(resources),
+            manual=manual,
+            now=now,
+            root_url=root_url,
+            user_id=self.user_id,
+            signer=self.signer,
+            config=self.config,
+            cache=self._listings if cache_seconds > 0 else None,
+            cache_key=key,
+            expires_at=now + self.config.scaled(cache_seconds),
+        )
+
+    def _started(self, rid: str, now: float) -> float | None:
+        """When the resource last started running (the end of its last restore), or None."""
+        restore = self._restores.get(rid)
+        if self._states[rid] != "running" or (restore is not None and restore.ends_at > now):
+            return None
+        since = self._up_since[rid]
+        return max(since, restore.ends_at) if restore is not None else since
+
     def _by_object_name(self, scope: str, user_id: str, name: str) -> Resource | None:
         if user_id != self.user_id:
             return None
@@ -544,23 +698,13 @@ class Simulator:
 
     def _running(self, resource: Resource, now: float) -> bool:
         restore = self._restores.get(resource.id)
-        return not resource.stopped and (restore is None or restore.ends_at <= now)
+        running = self._states[resource.id] == "running"
+        return running and (restore is None or restore.ends_at <= now)
 
     def _quota_used(self, now: float) -> int:
         while self._quota and self._quota[0] <= now - QUOTA_WINDOW_SECONDS:
             self._quota.popleft()
         return len(self._quota)
-
-    def _snapshots(self, resource: Resource, now: float) -> list[Snapshot]:
-        oldest = now - RETENTION_SECONDS
-        snapshots = list(automatic_snapshots(resource, self.config.seed, now))
-        snapshots.extend(
-            Snapshot(resource, m.version_id, m.ready_at, "manual")
-            for m in self._manual[resource.id].values()
-            if oldest <= m.ready_at <= now
-        )
-        snapshots.sort(key=lambda snapshot: snapshot.modified, reverse=True)
-        return snapshots
 
     def _find(self, resource: Resource, version: str, now: float) -> Snapshot | None:
         manual = self._manual[resource.id].get(version)
@@ -572,20 +716,6 @@ class Simulator:
             if snapshot.version_id == version:
                 return snapshot
         return None
-
-    def _item(self, snapshot: Snapshot, root_url: str, now: float) -> dict[str, Any]:
-        resource = snapshot.resource
-        path = f"/snapshots/{resource.scope}/{self.user_id}/{resource.object_name}.zip"
-        key = self.signer.sign(path, snapshot.version_id, int(now + RETENTION_SECONDS))
-        return {
-            "name": resource.object_name,
-            "size": snapshot.archive(self.config).size,
-            "modified": iso(snapshot.modified),
-            "key": key,
-            "version_id": snapshot.version_id,
-            "url": f"{root_url.rstrip('/')}{path}?{key}",
-            "origin": snapshot.origin,
-        }
 
     def _schedule(self, at: float, subject: ManualSnapshot | Restore, rid: str) -> None:
         self._due_counter += 1
@@ -615,6 +745,12 @@ class Simulator:
         self._events.append(event)
         if len(self._events) > MAX_EVENTS:
             del self._events[: MAX_EVENTS // 10]
+
+
+def _items(listing: bytes | ListingJob) -> list[dict[str, Any]]:
+    body = listing.render() if isinstance(listing, ListingJob) else listing
+    items: list[dict[str, Any]] = json.loads(body)["response"]
+    return items
 
 
 def _snapshot_owner(resource: Resource, name: object) -> tuple[str, str | None] | None:

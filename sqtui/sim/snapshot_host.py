@@ -45,14 +45,17 @@ class SnapshotHost:
         except StorageError as error:
             return _storage_error(request.scope, error)
         size = archive.size
+        ignores_range = self.sim.config.host_ignores_range
         headers = {
-            "Accept-Ranges": "bytes",
+            "Accept-Ranges": "none" if ignores_range else "bytes",
             "ETag": f'"{archive.key.hex()[:32]}"',
             "Last-Modified": formatdate(archive.modified, usegmt=True),
             "x-amz-version-id": request.query_params.get("versionId", ""),
         }
         try:
-            wanted = _requested_range(request.headers.get("range"), size)
+            # A host that ignores Range answers 200 with the whole file, as RFC 9110 allows.
+            asked = None if ignores_range else request.headers.get("range")
+            wanted = _requested_range(asked, size)
         except _Unsatisfiable:
             headers["Content-Range"] = f"bytes */{size}"
             unsatisfiable = StorageError(

@@ -9,8 +9,9 @@ import pytest
 from starlette.applications import Starlette
 
 from sqtui.sim import FakeClock, SimConfig, Simulator, create_app
+from sqtui.sim.config import DEFAULT_API_KEY
 
-KEY = "sim-key-0000000000000000"
+KEY = DEFAULT_API_KEY
 ROOT = "http://127.0.0.1"
 
 

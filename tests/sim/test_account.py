@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 
 from sqtui.sim import FakeClock, SimConfig, create_app
 
-from .conftest import ROOT, ids, make_client
+from .conftest import KEY, ROOT, ids, make_client
 
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)")
 
@@ -66,7 +66,7 @@ def test_unknown_plan_is_refused() -> None:
     assert SimConfig(plan="enterprise-32").plan == "enterprise-32"
 
 
-@pytest.mark.parametrize("header", [None, "", "wrong", "Bearer sim-key-0000000000000000"])
+@pytest.mark.parametrize("header", [None, "", "wrong", f"Bearer {KEY}"])
 @pytest.mark.parametrize(
     "method,path",
     [
@@ -143,3 +143,40 @@ async def test_service_status_is_public_and_not_enveloped(app: Starlette) -> Non
     body = response.json()
     assert body["status"] == "online" and body["message"]
     assert "response" not in body
+
+
+async def test_the_plan_duration_is_its_end_as_epoch_milliseconds(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    first = (await client.get("/users/me")).json()["response"]["user"]["plan"]["duration"]
+    clock.advance(3600)
+    later = (await client.get("/users/me")).json()["response"]["user"]["plan"]["duration"]
+    # An instant, not a time left: it does not shrink as time passes.
+    assert first == later
+    assert clock() * 1000 + 20 * 86_400_000 <= first <= clock() * 1000 + 40 * 86_400_000
+
+
+async def test_one_app_is_its_entry_in_users_me(client: httpx.AsyncClient) -> None:
+    me = (await client.get("/users/me")).json()["response"]
+    for entry in me["applications"]:
+        response = await client.get(f"/apps/{entry['id']}")
+        assert response.status_code == 200 and response.json()["response"] == entry
+    database = me["databases"][0]["id"]
+    assert (await client.get(f"/apps/{database}")).json()["code"] == "APP_NOT_FOUND"
+    assert (await client.get(f"/apps/{'f' * 32}/status")).json()["code"] == "APP_NOT_FOUND"
+
+
+async def test_one_apps_status_has_the_documented_shape(client: httpx.AsyncClient) -> None:
+    apps, _ = await ids(client)
+    running = (await client.get(f"/apps/{apps[0]}/status")).json()["response"]
+    assert set(running) == {"cpu", "ram", "status", "running", "storage", "network", "uptime"}
+    assert running["status"] == "running" and running["running"] is True
+    assert re.fullmatch(r"\d+\.\d\d%", running["cpu"])
+    assert re.fullmatch(r"\d+\.\d\dMB", running["ram"])
+    assert re.fullmatch(r"\d+\.\d\dMB", running["storage"])
+    assert set(running["network"]) == {"total", "now"}
+    assert "↑" in running["network"]["total"] and "↓" in running["network"]["now"]
+    assert isinstance(running["uptime"], int)
+    stopped = (await client.get(f"/apps/{apps[2]}/status")).json()["response"]
+    assert stopped["status"] == "exited" and stopped["running"] is False
+    assert stopped["uptime"] is None and stopped["cpu"] == "0.00%"

@@ -67,7 +67,10 @@ async def test_faults_can_be_added_listed_and_cleared_over_http(
     for bad in ({"status": 500}, {"path": "("}, [1, 2], {"path": "x", "times": "2"}):
         response = await client.post(f"{ROOT}/__sim__/faults", json=bad)
         assert response.status_code == 400 and response.json()["error"]
-    assert (await client.post(f"{ROOT}/__sim__/faults", content=b"{")).status_code == 400
+    broken = await client.post(
+        f"{ROOT}/__sim__/faults", content=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
 
 
 async def test_faults_never_touch_the_control_routes(
@@ -103,7 +106,9 @@ async def test_a_database_can_be_added_with_an_engine(
     for bad in ({"kind": "vm", "name": "x"}, {"kind": "app", "name": ""}, {"kind": "app"}):
         assert (await client.post(f"{ROOT}/__sim__/resources", json=bad)).status_code == 400
     surrogate = b'{"kind": "app", "name": "bad \\ud800"}'
-    assert (await client.post(f"{ROOT}/__sim__/resources", content=surrogate)).status_code == 400
+    as_json = {"Content-Type": "application/json"}
+    response = await client.post(f"{ROOT}/__sim__/resources", content=surrogate, headers=as_json)
+    assert response.status_code == 400
     wrong_engine = {"kind": "database", "name": "x", "type": "oracle"}
     assert (await client.post(f"{ROOT}/__sim__/resources", json=wrong_engine)).status_code == 400
 
@@ -128,3 +133,87 @@ async def test_control_routes_refuse_remote_clients(app: Starlette, host: str) -
 async def test_control_routes_answer_loopback_clients(app: Starlette, host: str) -> None:
     async with make_client(app, client=(host, 5555)) as local:
         assert (await local.get(f"{ROOT}/__sim__/state")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example",
+        "null",
+        "http://127.0.0.1:9999",
+        "https://127.0.0.1",
+        "http://localhost",
+        "http://attacker.example@127.0.0.1",
+    ],
+)
+async def test_control_routes_refuse_a_foreign_origin(app: Starlette, origin: str) -> None:
+    async with make_client(app) as browser:
+        headers = {"Origin": origin}
+        for method, path in [
+            ("GET", "/__sim__/events"),
+            ("GET", "/__sim__/state"),
+            ("POST", "/__sim__/faults"),
+            ("DELETE", "/__sim__/faults"),
+            ("POST", "/__sim__/resources"),
+            ("POST", "/__sim__/key"),
+        ]:
+            response = await browser.request(
+                method, f"{ROOT}{path}", json={"path": "x"}, headers=headers
+            )
+            assert response.status_code == 403, (method, path)
+    assert app.state.sim.faults == []
+
+
+async def test_control_routes_accept_their_own_origin(app: Starlette) -> None:
+    async with make_client(app) as page:
+        response = await page.post(
+            f"{ROOT}/__sim__/faults", json={"path": "x"}, headers={"Origin": ROOT}
+        )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"],
+)
+async def test_control_routes_take_only_json_bodies(
+    app: Starlette, content_type: str | None
+) -> None:
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    body = b'{"path": "x", "status": 500}'
+    async with make_client(app) as client:
+        for path in ("/__sim__/faults", "/__sim__/resources", "/__sim__/key"):
+            response = await client.post(f"{ROOT}{path}", content=body, headers=headers)
+            assert response.status_code == 415, path
+        form = await client.request(
+            "DELETE", f"{ROOT}/__sim__/faults", content=b"a=1", headers=headers
+        )
+        assert form.status_code == 415
+        as_json = {"Content-Type": "application/json; charset=utf-8"}
+        added = await client.post(f"{ROOT}/__sim__/faults", content=body, headers=as_json)
+        assert added.status_code == 201
+        assert (await client.delete(f"{ROOT}/__sim__/faults")).status_code == 200
+    assert app.state.sim.faults == []
+
+
+async def test_a_resource_state_can_be_changed_over_http(
+    client: httpx.AsyncClient, sim: Simulator
+) -> None:
+    _, databases = await ids(client)
+    route = f"{ROOT}/__sim__/resources/{databases[1]}/state"
+    changed = await client.post(route, json={"state": "unavailable"})
+    assert changed.status_code == 200
+    assert changed.json() == {"id": databases[1], "state": "unavailable"}
+    refused = await client.post(f"/databases/{databases[1]}/snapshots")
+    assert refused.json()["code"] == "DATABASE_UNAVAILABLE"
+    by_name = await client.post(f"{ROOT}/__sim__/resources/worker/state", json={"state": "stopped"})
+    assert by_name.status_code == 200
+    assert [e["type"] for e in sim.events if "type" in e] == ["state_changed", "state_changed"]
+    for target, body in [
+        (databases[1], {"state": "asleep"}),
+        (databases[1], {}),
+        ("worker", {"state": "unavailable"}),
+        ("nothing", {"state": "stopped"}),
+    ]:
+        response = await client.post(f"{ROOT}/__sim__/resources/{target}/state", json=body)
+        assert response.status_code == 400 and response.json()["error"]

@@ -12,9 +12,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 import pytest
 
-from sqtui.sim import FakeClock
+from sqtui.sim import FakeClock, SimConfig, Simulator, create_app
 
-from .conftest import ids
+from .conftest import KEY, ids, make_client
 
 XML_ERROR = re.compile(r"<\?xml [^>]*\?>\s*<Error><Code>(\w+)</Code><Message>[^<]+</Message>")
 
@@ -49,7 +49,7 @@ async def test_a_download_is_a_valid_zip_of_the_listed_size(client: httpx.AsyncC
 async def test_the_download_host_ignores_the_api_key(app: Any) -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport) as anonymous:
-        headers = {"Authorization": "sim-key-0000000000000000"}
+        headers = {"Authorization": KEY}
         me = await anonymous.get("http://127.0.0.1/v2/users/me", headers=headers)
         app_id = me.json()["response"]["applications"][0]["id"]
         listing = await anonymous.get(
@@ -166,3 +166,36 @@ async def test_every_snapshot_has_its_own_bytes(client: httpx.AsyncClient) -> No
     items = (await client.get(f"/apps/{apps[0]}/snapshots")).json()["response"][:3]
     digests = {hashlib.sha256((await client.get(i["url"])).content).hexdigest() for i in items}
     assert len(digests) == 3
+
+
+async def test_each_download_logs_its_range_and_the_bytes_sent(
+    client: httpx.AsyncClient, sim: Simulator
+) -> None:
+    item = await first_item(client)
+    await client.get(item["url"], headers={"Range": "bytes=-65536"})
+    await client.get(item["url"], headers={"Range": "bytes=100-199"})
+    await client.get(item["url"])
+    await client.get(with_query(item["url"], Signature="A" * 43))
+    downloads = [e for e in sim.events if e.get("path", "").startswith("/snapshots/")]
+    assert [(e["status"], e["range"], e["bytes_sent"]) for e in downloads] == [
+        (206, "bytes=-65536", 65536),
+        (206, "bytes=100-199", 100),
+        (200, None, item["size"]),
+        (403, None, downloads[-1]["bytes_sent"]),
+    ]
+    assert 0 < downloads[-1]["bytes_sent"] < 400
+    assert all("range" not in e for e in sim.events if e.get("path", "").startswith("/v2/"))
+
+
+async def test_a_host_that_ignores_range_sends_the_whole_file(clock: FakeClock) -> None:
+    config = SimConfig(host_ignores_range=True, clock=clock, sleep=clock.sleep)
+    app = create_app(config)
+    async with make_client(app) as client:
+        item = await first_item(client)
+        whole = await client.get(item["url"], headers={"Range": "bytes=-22"})
+        past_end = await client.get(item["url"], headers={"Range": f"bytes={item['size']}-"})
+    assert whole.status_code == 200 and len(whole.content) == item["size"]
+    assert "content-range" not in whole.headers and whole.headers["accept-ranges"] == "none"
+    assert past_end.status_code == 200
+    logged = [e for e in app.state.sim.events if e.get("range") == "bytes=-22"]
+    assert logged[0]["bytes_sent"] == item["size"]

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from sqtui.sim import FakeClock, Fault, SimulatedDrop, Simulator
+from sqtui.sim import FakeClock, Fault, SimConfig, SimulatedDrop, Simulator, create_app
 
 from .conftest import ids, make_client
 
@@ -138,3 +138,20 @@ def test_faults_are_validated() -> None:
     fault = Fault.from_json({"path": "x", "method": "get", "delay": 1})
     assert fault.method == "GET" and fault.delay == 1.0
     assert Fault.from_json(fault.to_json()) == fault
+
+
+async def test_latency_delays_every_answer_but_the_control_routes() -> None:
+    clock = FakeClock()
+    config = SimConfig(latency_ms=250, speed=10, clock=clock, sleep=clock.sleep)
+    app = create_app(config)
+    async with make_client(app) as client:
+        started = clock()
+        apps, _ = await ids(client)
+        assert clock() - started == 0.25
+        item = (await client.get(f"/apps/{apps[0]}/snapshots")).json()["response"][0]
+        await client.get(item["url"], headers={"Range": "bytes=-100"})
+        await client.get("/service/status")
+        assert clock() - started == 1.0
+        await client.get("http://127.0.0.1/__sim__/state")
+    # A network's latency is not simulated time: speed does not shorten it.
+    assert clock() - started == 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 import tracemalloc
@@ -12,7 +13,7 @@ from starlette.applications import Starlette
 
 from sqtui.sim import FakeClock, SimConfig, Simulator, create_app
 
-from .conftest import ROOT, ids, make_client
+from .conftest import KEY, ROOT, ids, make_client
 
 DAY = 86_400
 
@@ -107,7 +108,10 @@ async def test_the_account_listing_is_rate_limited_then_lifts(
 async def test_the_same_seed_gives_the_same_account(clock: FakeClock) -> None:
     async def snapshot_of(seed: int) -> tuple[object, object]:
         fresh = FakeClock(clock())
-        app = create_app(SimConfig(seed=seed, clock=fresh, sleep=fresh.sleep))
+        secret = b"fixed for this test"
+        app = create_app(
+            SimConfig(seed=seed, clock=fresh, sleep=fresh.sleep, signing_secret=secret)
+        )
         async with make_client(app) as client:
             me = (await client.get("/users/me")).json()
             listing = (await client.get("/users/snapshots?scope=applications")).json()
@@ -120,6 +124,19 @@ async def test_the_same_seed_gives_the_same_account(clock: FakeClock) -> None:
     other, archive_3 = await snapshot_of(8)
     assert first == again and archive_1 == archive_2
     assert first != other and archive_1 != archive_3
+
+
+async def test_signatures_differ_between_runs_unless_the_secret_is_fixed(clock: FakeClock) -> None:
+    async def first_url(secret: bytes | None) -> str:
+        app = create_app(SimConfig(seed=7, clock=clock, signing_secret=secret))
+        async with make_client(app) as client:
+            apps, _ = await ids(client)
+            item = (await client.get(f"/apps/{apps[0]}/snapshots")).json()["response"][0]
+        url: str = item["url"]
+        return url
+
+    assert await first_url(None) != await first_url(None)
+    assert await first_url(b"s") == await first_url(b"s") != await first_url(b"t")
 
 
 async def test_a_large_account_starts_and_lists_fast_in_little_memory() -> None:
@@ -166,7 +183,7 @@ async def test_stopped_generated_resources_are_deterministic(app: Starlette) -> 
 
 async def test_a_listing_url_is_absolute_for_the_host_asked(app: Starlette) -> None:
     transport = httpx.ASGITransport(app=app)
-    headers = {"Authorization": "sim-key-0000000000000000"}
+    headers = {"Authorization": KEY}
     async with httpx.AsyncClient(
         transport=transport, base_url="http://sim.test:9999/v2", headers=headers
     ) as client:
@@ -174,3 +191,76 @@ async def test_a_listing_url_is_absolute_for_the_host_asked(app: Starlette) -> N
         item = (await client.get(f"/apps/{apps[0]}/snapshots")).json()["response"][0]
     assert item["url"].startswith("http://sim.test:9999/snapshots/applications/")
     assert ROOT not in item["url"]
+
+
+async def test_the_account_listing_scope_defaults_to_applications(
+    client: httpx.AsyncClient,
+) -> None:
+    plain = (await client.get("/users/snapshots")).json()["response"]
+    explicit = (await client.get("/users/snapshots?scope=applications")).json()["response"]
+    assert [i["version_id"] for i in plain] == [i["version_id"] for i in explicit]
+    for scope in ("", "Applications", "apps"):
+        bad = await client.get("/users/snapshots", params={"scope": scope})
+        assert bad.status_code == 400 and bad.json()["code"] == "INVALID_SCOPE"
+
+
+async def test_the_account_listing_needs_a_paid_plan(clock: FakeClock) -> None:
+    app = create_app(SimConfig(plan="free", clock=clock, sleep=clock.sleep))
+    async with make_client(app) as client:
+        for _ in range(12):
+            refused = await client.get("/users/snapshots")
+            assert refused.status_code == 402 and refused.json()["code"] == "UPGRADE_REQUIRED"
+        apps, _ = await ids(client)
+        assert (await client.get(f"/apps/{apps[0]}/snapshots")).status_code == 200
+
+
+async def test_a_cached_listing_shows_a_new_snapshot_only_once_it_expires() -> None:
+    clock = FakeClock()
+    config = SimConfig(
+        listing_cache_seconds=120, speed=2, generation_seconds=0, clock=clock, sleep=clock.sleep
+    )
+    async with make_client(create_app(config)) as client:
+        apps, _ = await ids(client)
+        listing = f"/apps/{apps[0]}/snapshots"
+        before = (await client.get(listing)).json()["response"]
+        account_before = (await client.get("/users/snapshots")).json()["response"]
+        created = await client.post(listing)
+        assert created.status_code == 200
+        assert (await client.get(listing)).json()["response"] == before
+        assert (await client.get("/users/snapshots")).json()["response"] == account_before
+        # 120 simulated seconds at speed 2: the cached answers live 60 clock seconds.
+        clock.advance(59)
+        assert (await client.get(listing)).json()["response"] == before
+        clock.advance(1)
+        after = (await client.get(listing)).json()["response"]
+        account_after = (await client.get("/users/snapshots")).json()["response"]
+    assert len(after) == len(before) + 1 and after[0]["origin"] == "manual"
+    assert after[0]["url"].split("&")[-1] == created.json()["response"]["url"].split("&")[-1]
+    assert account_after[0]["version_id"] == after[0]["version_id"]
+
+
+async def test_cached_account_listings_still_count_against_the_rate_limit() -> None:
+    clock = FakeClock()
+    config = SimConfig(listing_cache_seconds=1800, clock=clock, sleep=clock.sleep)
+    async with make_client(create_app(config)) as client:
+        codes = [(await client.get("/users/snapshots")).status_code for _ in range(11)]
+    assert codes == [200] * 10 + [429]
+
+
+async def test_other_requests_are_answered_while_a_huge_listing_is_built() -> None:
+    clock = FakeClock()
+    config = SimConfig(apps=2000, databases=0, clock=clock, sleep=clock.sleep)
+    app = create_app(config)
+    async with make_client(app) as client:
+        huge = asyncio.create_task(client.get("/users/snapshots"))
+        await asyncio.sleep(0)
+        answered = 0
+        while not huge.done():
+            response = await client.get("/service/status")
+            assert response.status_code == 200
+            answered += 1
+            if answered >= 20:
+                break
+        assert not huge.done(), "the listing was built before other requests could be answered"
+        items = (await huge).json()["response"]
+    assert len(items) == 60_000 and answered >= 20

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sqtui.sim import FakeClock, Simulator
+from sqtui.sim import FakeClock, SimConfig, Simulator, create_app
 
-from .conftest import ids
+from .conftest import ids, make_client
 
 
 async def newest(client: httpx.AsyncClient, kind: str, rid: str) -> dict[str, Any]:
@@ -140,3 +140,100 @@ async def test_a_snapshot_still_generating_cannot_be_restored(
     clock.advance(20)
     response = await client.post(f"/apps/{apps[0]}/snapshots/restore", json=body)
     assert response.status_code == 200
+
+
+async def test_a_resource_can_be_restored_once_a_minute(clock: FakeClock) -> None:
+    config = SimConfig(restore_seconds=10, clock=clock, sleep=clock.sleep)
+    async with make_client(create_app(config)) as client:
+        _, databases = await ids(client)
+        bodies = []
+        for database in databases:
+            snapshot = await newest(client, "databases", database)
+            bodies.append({"snapshotId": snapshot["name"], "versionId": snapshot["version_id"]})
+        paths = [f"/databases/{database}/snapshots/restore" for database in databases]
+        assert (await client.post(paths[0], json=bodies[0])).status_code == 200
+        again = await client.post(paths[0], json=bodies[0])
+        assert again.status_code == 429 and again.json()["code"] == "KEEP_CALM"
+        assert "50 s" in again.json()["message"]
+        assert (await client.post(paths[1], json=bodies[1])).status_code == 200
+        clock.advance(39)
+        assert (await client.post(paths[0], json=bodies[0])).status_code == 429
+        clock.advance(1)
+        assert (await client.post(paths[0], json=bodies[0])).status_code == 200
+
+
+async def test_a_refused_restore_does_not_start_the_cooldown(client: httpx.AsyncClient) -> None:
+    apps, _ = await ids(client)
+    snapshot = await newest(client, "apps", apps[0])
+    path = f"/apps/{apps[0]}/snapshots/restore"
+    bad = await client.post(path, json={"snapshotId": apps[0], "versionId": "A" * 32})
+    assert bad.json()["code"] == "SNAPSHOT_NOT_FOUND"
+    body = {"snapshotId": snapshot["name"], "versionId": snapshot["version_id"]}
+    assert (await client.post(path, json=body)).status_code == 200
+
+
+async def test_a_client_can_watch_a_restored_app_come_back(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    apps, _ = await ids(client)
+    snapshot = await newest(client, "apps", apps[0])
+    before = (await client.get(f"/apps/{apps[0]}/status")).json()["response"]
+    clock.auto_advance = False
+    body = {"snapshotId": snapshot["name"], "versionId": snapshot["version_id"]}
+    held = asyncio.create_task(client.post(f"/apps/{apps[0]}/snapshots/restore", json=body))
+    await clock.wait_for_sleepers()
+    during = (await client.get(f"/apps/{apps[0]}/status")).json()["response"]
+    assert (during["status"], during["running"], during["uptime"]) == ("restarting", False, None)
+    clock.advance(60)
+    await held
+    after = (await client.get(f"/apps/{apps[0]}/status")).json()["response"]
+    assert after["status"] == "running" and after["running"] is True
+    assert after["uptime"] == int(clock() * 1000) > before["uptime"]
+
+
+@pytest.mark.parametrize(
+    "state,status,code",
+    [("stopped", 409, "DATABASE_NOT_RUNNING"), ("unavailable", 503, "DATABASE_UNAVAILABLE")],
+)
+async def test_a_database_that_does_not_run_refuses_snapshots_and_restores(
+    client: httpx.AsyncClient, sim: Simulator, state: str, status: int, code: str
+) -> None:
+    _, databases = await ids(client)
+    snapshot = await newest(client, "databases", databases[0])
+    sim.set_resource_state("orders-pg", state)
+    body = {"snapshotId": snapshot["name"], "versionId": snapshot["version_id"]}
+    created = await client.post(f"/databases/{databases[0]}/snapshots")
+    restored = await client.post(f"/databases/{databases[0]}/snapshots/restore", json=body)
+    for response in (created, restored):
+        assert response.status_code == status and response.json()["code"] == code
+    assert sim.state()["quota"]["used"] == 0
+    listed = (await client.get("/databases/status")).json()["response"]
+    assert [s["running"] for s in listed] == [False, True]
+    assert (await client.get(f"/databases/{databases[0]}/snapshots")).status_code == 200
+    sim.set_resource_state(databases[0], "running")
+    assert (await client.post(f"/databases/{databases[0]}/snapshots")).status_code == 200
+
+
+async def test_a_stopped_app_can_still_be_snapshotted(client: httpx.AsyncClient) -> None:
+    apps, _ = await ids(client)
+    assert (await client.post(f"/apps/{apps[2]}/snapshots")).status_code == 200
+
+
+async def test_resource_states_come_from_the_config(clock: FakeClock) -> None:
+    states = {"cache-redis": "unavailable", "worker": "stopped"}
+    config = SimConfig(resource_states=states, clock=clock, sleep=clock.sleep)
+    sim = create_app(config).state.sim
+    by_name = {r["name"]: r["state"] for r in sim.state()["resources"]}
+    assert by_name == {
+        "api-gateway": "running",
+        "worker": "stopped",
+        "landing-page": "stopped",
+        "orders-pg": "running",
+        "cache-redis": "unavailable",
+    }
+    with pytest.raises(ValueError, match="only a database"):
+        create_app(SimConfig(resource_states={"worker": "unavailable"}))
+    with pytest.raises(ValueError, match="no resource"):
+        create_app(SimConfig(resource_states={"nothing": "stopped"}))
+    with pytest.raises(ValueError, match="state of"):
+        SimConfig(resource_states={"worker": "asleep"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -137,7 +138,7 @@ def test_cli_refuses_a_remote_host_without_the_flag(capsys: pytest.CaptureFixtur
         (["--plan", "gold"], "unknown plan"),
         (["--speed", "0"], "speed must be positive"),
         (["--port", "70000"], "0-65535"),
-        (["--snapshot-mb", "5000"], "snapshot_mb"),
+        (["--snapshot-mb", "100000"], "snapshot_mb"),
     ],
 )
 def test_cli_reports_bad_settings(
@@ -147,6 +148,58 @@ def test_cli_reports_bad_settings(
         main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_latency_holds_each_answer_on_a_real_socket() -> None:
+    with SimServer(SimConfig(latency_ms=60)) as slow, httpx.Client() as http:
+        started = time.perf_counter()
+        for _ in range(3):
+            assert http.get(f"{slow.base_url}/service/status").status_code == 200
+        elapsed = time.perf_counter() - started
+    assert 0.18 <= elapsed < 2.0
+
+
+def test_cli_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    options = capsys.readouterr().out.split("options:")[1]
+    # One block per option: its line and the indented lines that continue its help.
+    blocks = {
+        block.split()[0].rstrip(","): " ".join(block.split())
+        for block in re.split(r"\n(?=  -)", options.strip("\n"))
+    }
+    assert len(blocks) == 22
+    for option, block in blocks.items():
+        if option != "-h":
+            assert "(default: " in block, option
+    for option, default in [
+        ("--latency-ms", "0.0"),
+        ("--listing-cache-seconds", "0.0"),
+        ("--snapshot-mb", "1.0"),
+        ("--files-per-app", "tens to thousands"),
+        ("--key-scopes", "all"),
+        ("--hostile-names", "False"),
+    ]:
+        assert f"(default: {default}" in blocks[option], option
+
+
+def test_cli_caps_snapshots_per_resource_and_says_why(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[SimConfig] = []
+
+    def refuse(config: SimConfig) -> None:
+        seen.append(config)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr("sqtui.sim.cli.create_app", refuse)
+    with pytest.raises(SystemExit):
+        main(["--port", "0", "--snapshots-per-resource", "90"])
+    err = capsys.readouterr().err
+    note = [line for line in err.splitlines() if "capped" in line]
+    assert len(note) == 1 and "30" in note[0] and "30 days" in note[0]
+    assert seen[0].snapshots_per_resource == 30
 
 
 def test_cli_reports_a_port_in_use(capsys: pytest.CaptureFixture[str], server: SimServer) -> None:
