@@ -21,7 +21,7 @@ CHILD = r"""
 import asyncio, json, resource, sys, time
 from pathlib import Path
 started = time.perf_counter()
-from sqtui.settings import RunSettings
+from sqtui.domain.settings import RunSettings
 from sqtui.storage.credentials import KeySource
 from sqtui.storage.locations import Locations
 from sqtui.ui.app import SqtuiApp
@@ -32,7 +32,7 @@ base_url, key, home = sys.argv[1], sys.argv[2], sys.argv[3]
 async def main() -> dict[str, float]:
     settings = RunSettings(
         locations=Locations.under(Path(home)), api_url=base_url,
-        key=KeySource(key=key, origin="session"),
+        key=KeySource(api_key=key, origin="session"),
     )
     app = SqtuiApp(settings)
     async with app.run_test(size=(100, 30)) as pilot:

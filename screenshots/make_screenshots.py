@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from sqtui.settings import RunSettings
+from sqtui.domain.settings import RunSettings
 from sqtui.sim import FakeClock, SimConfig, create_app
 from sqtui.storage.credentials import KeySource
 from sqtui.storage.locations import Locations
@@ -38,7 +38,7 @@ async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...] = ()) ->
         settings = RunSettings(
             locations=Locations.under(Path(home)),
             api_url="http://127.0.0.1/v2",
-            key=KeySource(key=config.api_key, origin="session"),
+            key=KeySource(api_key=config.api_key, origin="session"),
             demo=True,
         )
         app = SqtuiApp(

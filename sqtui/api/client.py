@@ -11,23 +11,29 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from sqtui import __version__
-from sqtui.api.errors import ApiError, ErrorKind, invalid_response
+from sqtui.api.errors import ApiError, invalid_response
+from sqtui.api.http_answers import (
+    CONTENT_RANGE,
+    code_of,
+    download_error,
+    message_of,
+    network_error,
+)
 from sqtui.api.models import (
     DEFAULT_SNAPSHOT_HOST,
     Account,
     CreateAnswer,
     CreateGenerating,
+    RangeAnswer,
     ResourceKind,
     ResourceStatus,
     ServiceStatus,
@@ -148,8 +154,8 @@ class SquareCloudClient:
                 return CreateGenerating(reason="lost", detail=error.message)
             raise
         body = self._json(response)
-        if response.status_code == 202 and _code_of(body) == "SNAPSHOT_PROCESSING":
-            return CreateGenerating(reason="processing", detail=_message_of(body))
+        if response.status_code == 202 and code_of(body) == "SNAPSHOT_PROCESSING":
+            return CreateGenerating(reason="processing", detail=message_of(body))
         data = self._unwrap(response, body)
         return parse_created(data, response.status_code)
 
@@ -179,11 +185,11 @@ class SquareCloudClient:
         try:
             response = await self._http.send(request, stream=True)
         except httpx.TransportError as error:
-            raise _network_error("GET", where, error) from None
+            raise network_error("GET", where, error) from None
         try:
             if response.status_code not in (200, 206):
                 await response.aread()
-                raise _download_error(response, where)
+                raise download_error(response, where)
             log.info("download %s from byte %d: HTTP %d", where, start, response.status_code)
             yield response
         finally:
@@ -216,12 +222,12 @@ class SquareCloudClient:
         try:
             response = await self._http.send(request, stream=True)
         except httpx.TransportError as error:
-            raise _network_error("GET", where, error) from None
+            raise network_error("GET", where, error) from None
         try:
             if response.status_code not in (200, 206):
                 await response.aread()
-                raise _download_error(response, where)
-            match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+                raise download_error(response, where)
+            match = CONTENT_RANGE.match(response.headers.get("content-range", ""))
             if response.status_code != 206 or match is None:
                 # Reading on would fetch the whole archive: the caller decides, unread.
                 log.warning(
@@ -242,9 +248,9 @@ class SquareCloudClient:
                     raise invalid_response(206, "more bytes than the Content-Range", "GET", where)
                 pieces.append(piece)
             if received < expected:
-                raise _network_error("GET", where, httpx.ReadError("the answer ended early"))
+                raise network_error("GET", where, httpx.ReadError("the answer ended early"))
         except httpx.TransportError as error:
-            raise _network_error("GET", where, error) from None
+            raise network_error("GET", where, error) from None
         except httpx.DecodingError:
             raise invalid_response(206, "the body could not be decoded", "GET", where) from None
         finally:
@@ -312,7 +318,7 @@ class SquareCloudClient:
                 if attempt < attempts:
                     await self._sleep(self.backoff * 2 ** (attempt - 1))
                     continue
-                raise _network_error(method, path, error) from None
+                raise network_error(method, path, error) from None
             log.info(
                 "%s %s: HTTP %d in %.0f ms",
                 method,
@@ -347,80 +353,9 @@ class SquareCloudClient:
             raise invalid_response(status, "the body is not a JSON object", method, path)
         if body.get("status") == "success" and 200 <= status < 300:
             return body.get("response")
-        code = _code_of(body)
+        code = code_of(body)
         if code is None:
             if 200 <= status < 300:
                 raise invalid_response(status, "the envelope has no status", method, path)
             code = f"HTTP_{status}"
-        raise ApiError(
-            code=code, message=_message_of(body), status=status, method=method, path=path
-        )
-
-
-def _code_of(body: object) -> str | None:
-    if isinstance(body, dict):
-        code = body.get("code")
-        if isinstance(code, str) and code:
-            return code[:80]
-    return None
-
-
-def _message_of(body: object) -> str:
-    if isinstance(body, dict):
-        message = body.get("message")
-        if isinstance(message, str):
-            return message[:300]
-    return ""
-
-
-def _network_error(method: str, path: str, error: httpx.TransportError) -> ApiError:
-    detail = {
-        httpx.ConnectError: "connection refused or host unreachable",
-        httpx.ConnectTimeout: "timed out while connecting",
-        httpx.ReadTimeout: "timed out waiting for the answer",
-        httpx.RemoteProtocolError: "the connection was dropped",
-        httpx.ReadError: "the connection was dropped",
-    }.get(type(error), type(error).__name__)
-    return ApiError(
-        code="NETWORK_ERROR",
-        message=detail,
-        method=method,
-        path=path,
-        kind=ErrorKind.NETWORK_ERROR,
-        request_sent=not isinstance(
-            error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
-        ),
-    )
-
-
-_XML_FIELD = re.compile(r"<(Code|Message)>([^<]{0,200})</\1>")
-
-
-def _download_error(response: httpx.Response, where: str) -> ApiError:
-    fields = dict(_XML_FIELD.findall(response.text)) if response.content else {}
-    status = response.status_code
-    if status == 403:
-        code = "DOWNLOAD_DENIED"
-    elif status == 404:
-        code = "DOWNLOAD_NOT_FOUND"
-    else:
-        code = f"HTTP_{status}"
-    message = " ".join(part for part in (fields.get("Code"), fields.get("Message")) if part)
-    return ApiError(code=code, message=message, status=status, method="GET", path=where)
-
-
-_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class RangeAnswer:
-    """A ranged GET of a snapshot: the status, where the bytes start, the archive's size.
-
-    A 200 means the host ignored the Range: ``start`` is None and ``data`` empty (the
-    body was not read); ``total`` is then its Content-Length, if given.
-    """
-
-    status: int
-    start: int | None
-    total: int | None
-    data: bytes = field(repr=False)
+        raise ApiError(code=code, message=message_of(body), status=status, method=method, path=path)

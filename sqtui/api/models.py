@@ -175,3 +175,17 @@ class CreateGenerating:
 
 
 CreateAnswer = CreateReady | CreateGenerating
+
+
+@dataclass(frozen=True)
+class RangeAnswer:
+    """A ranged GET of a snapshot: the status, where the bytes start, the archive's size.
+
+    A 200 means the host ignored the Range: ``start`` is None and ``data`` empty (the
+    body was not read); ``total`` is then its Content-Length, if given.
+    """
+
+    status: int
+    start: int | None
+    total: int | None
+    data: bytes = field(repr=False)

@@ -17,8 +17,9 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
-from sqtui.api.client import RangeAnswer, SquareCloudClient
+from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ApiError
+from sqtui.api.models import RangeAnswer
 from sqtui.api.signed_url import redact_text, version_of
 from sqtui.domain.contents.entry import Entry
 from sqtui.domain.contents.errors import ContentsError, from_api_error

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import httpx
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ApiError
+from sqtui.api.http_answers import CONTENT_RANGE
 from sqtui.api.models import Snapshot
 from sqtui.domain.download.files import (
     NO_SPACE_ERRNOS,
@@ -48,7 +48,6 @@ SYNC_EVERY = 32 << 20  # bytes written between background flushes to disk
 # Bytes written (and hashed) at once. Measured on Linux, writing and hashing 1 MiB
 # blocks took three to four times the CPU of 256 KiB blocks (benchmarks/README.md).
 DEFAULT_CHUNK = 256 << 10
-_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
 
 class _Attempt(Exception):
@@ -366,7 +365,7 @@ class DownloadEngine:
     def _check_length(response: httpx.Response, start: int, total: int) -> None:
         """Refuse early a body whose announced size contradicts the listing."""
         if response.status_code == 206:
-            match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+            match = CONTENT_RANGE.match(response.headers.get("content-range", ""))
             if match is None or int(match.group(1)) != start:
                 raise _Attempt("the host answered a different range", False)
             announced = match.group(3)
