@@ -9,15 +9,9 @@ from sqtui.domain.contents.cache import DirectoryCache
 from sqtui.domain.contents.diff import Change, DirectoryDiff, TextDiff, diff, is_binary, text_diff
 from sqtui.domain.contents.entry import Directory, Entry
 from sqtui.domain.contents.errors import ContentsError, Reason
-from sqtui.domain.contents.extract import (
-    Extracted,
-    ExtractResult,
-    Skipped,
-    UnsafePath,
-    safe_member_path,
-    select,
-)
+from sqtui.domain.contents.extract import Extracted, ExtractResult
 from sqtui.domain.contents.find import Finding, FindResult, Occurrence, find_in
+from sqtui.domain.contents.member_paths import Skipped, UnsafePath, safe_member_path, select
 from sqtui.domain.contents.pattern import path_matcher
 from sqtui.domain.contents.progress import WorkProgress
 from sqtui.domain.contents.remote_zip import RemoteZip

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import errno
 import os
-import re
 import secrets
 import stat
 from collections.abc import Callable, Sequence
@@ -25,14 +24,11 @@ from pathlib import Path, PurePosixPath
 from sqtui.display import printable
 from sqtui.domain.contents.entry import Directory, Entry
 from sqtui.domain.contents.errors import ContentsError
+from sqtui.domain.contents.member_paths import Planned, Skipped, plan, select
 from sqtui.domain.contents.progress import OnProgress, WorkProgress
 from sqtui.domain.contents.remote_zip import RemoteZip
-from sqtui.domain.contents.zip_format import check_readable
 
 SMALL = 1 << 20  # members up to this (stored) size are fetched with their neighbours
-_MAX_PART = 255  # bytes in one file name on common filesystems
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FLAGS_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _FLAGS_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -42,38 +38,6 @@ _NO_HARD_LINKS = frozenset(
 )
 
 
-class UnsafePath(ValueError):
-    """A member name that cannot be written safely; the text says why."""
-
-
-def safe_member_path(name: str) -> PurePosixPath:
-    """The relative path to write member ``name`` at; raises :class:`UnsafePath`.
-
-    Backslashes count as folder separators (some Windows tools write them); empty and
-    ``.`` parts are dropped; ``..``, absolute paths, drive letters and control
-    characters are refused rather than guessed at.
-    """
-    if _CONTROL.search(name):
-        raise UnsafePath("the name holds control characters")
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raise UnsafePath("the name is not valid text") from None
-    unified = name.replace("\\", "/")
-    if unified.startswith("/"):
-        raise UnsafePath("the name is an absolute path")
-    if _DRIVE.match(unified):
-        raise UnsafePath("the name starts with a drive letter")
-    parts = [part for part in unified.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        raise UnsafePath("the name climbs out of the folder with '..'")
-    if not parts:
-        raise UnsafePath("the name is empty")
-    if any(len(part.encode("utf-8")) > _MAX_PART for part in parts):
-        raise UnsafePath("a part of the name is longer than 255 bytes")
-    return PurePosixPath(*parts)
-
-
 @dataclass(frozen=True)
 class Extracted:
     """A file written: the member's path, where it went, and its size."""
@@ -81,14 +45,6 @@ class Extracted:
     path: str
     target: Path
     size: int
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A member not written, and why (one sentence)."""
-
-    path: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -104,73 +60,6 @@ class ExtractResult:
     def bytes_written(self) -> int:
         """Bytes of all files written."""
         return sum(item.size for item in self.files)
-
-
-def select(directory: Directory, paths: Sequence[str]) -> list[Entry]:
-    """Entries named by ``paths``: a file's path, a folder's (all below it), ``""`` for all.
-
-    Of two members with one path only the later counts, as unzip does. Raises
-    ``missing`` for a path that names nothing.
-    """
-    entries = list(directory.by_path.values())
-    chosen: set[str] = set()
-    for wanted in paths:
-        if wanted in ("", "/"):
-            chosen.update(e.path for e in entries)
-            continue
-        prefix = wanted if wanted.endswith("/") else wanted + "/"
-        matched = [e.path for e in entries if e.path == wanted or e.path.startswith(prefix)]
-        if not matched:
-            raise ContentsError("missing", f"{wanted} is not in this snapshot.")
-        chosen.update(matched)
-    return [e for e in entries if e.path in chosen]
-
-
-_Planned = list[tuple[Entry, PurePosixPath]]
-
-
-def _plan(entries: list[Entry]) -> tuple[_Planned, set[PurePosixPath], list[Skipped]]:
-    """Files to write with their relative paths, folders to make, members left out."""
-    files: _Planned = []
-    folders: set[PurePosixPath] = set()
-    skipped: list[Skipped] = []
-    taken: set[PurePosixPath] = set()
-    for entry in entries:
-        try:
-            relative = safe_member_path(entry.path)
-        except UnsafePath as why:
-            skipped.append(Skipped(entry.path, f"Not extracted: {why}."))
-            continue
-        if entry.is_dir:
-            folders.add(relative)
-            continue
-        problem = _unwritable(entry)
-        if problem is None and relative in taken:
-            problem = "Not extracted: another member has the same path."
-        if problem is not None:
-            skipped.append(Skipped(entry.path, problem))
-            continue
-        taken.add(relative)
-        files.append((entry, relative))
-    for _, relative in files:
-        folders.update(relative.parents)
-    folders.discard(PurePosixPath("."))
-    # A file where a folder must be (``a`` and ``a/b``): the file gives way.
-    clashes = {relative for _, relative in files if relative in folders}
-    for entry, relative in files:
-        if relative in clashes:
-            skipped.append(Skipped(entry.path, "Not extracted: a folder of the same name is."))
-    return [item for item in files if item[1] not in clashes], folders, skipped
-
-
-def _unwritable(entry: Entry) -> str | None:
-    if entry.is_symlink:
-        return "Not extracted: a symbolic link (sqtui never creates links)."
-    try:
-        check_readable(entry)
-    except ContentsError as error:
-        return error.human()
-    return None
 
 
 class _Tally:
@@ -207,7 +96,7 @@ async def extract(
         raise ContentsError(
             "unsupported", "Extracting needs descriptor-relative file calls this system lacks."
         )
-    files, folders, skipped = _plan(select(directory, paths))
+    files, folders, skipped = plan(select(directory, paths))
     destination = Path(destination)
     await asyncio.to_thread(_check_free, destination, files, overwrite)
     tally = _Tally(len(files), sum(entry.size for entry, _ in files), on_progress)
@@ -232,7 +121,7 @@ async def _write_files(
     reader: RemoteZip,
     root: _Root,
     destination: Path,
-    files: _Planned,
+    files: Planned,
     overwrite: bool,
     tally: _Tally,
 ) -> None:
@@ -275,7 +164,7 @@ _SAFE_PLATFORM = (
 )
 
 
-def _check_free(destination: Path, files: _Planned, overwrite: bool) -> None:
+def _check_free(destination: Path, files: Planned, overwrite: bool) -> None:
     """Refuse before writing anything when files to write exist (and may not be replaced)."""
     if overwrite:
         return
