@@ -4,20 +4,20 @@ Automatic snapshots are never stored: a resource keeps only the time of its newe
 automatic snapshot at creation (``auto_anchor``, a daily 03:xx UTC) and how many days
 go back from there; snapshot ``k`` (``k <= 0`` in the past, ``k > 0`` for days the
 simulator keeps running) is at ``auto_anchor + k days``. Version ids, sizes and bytes
-are hashes of ``(seed, resource id, version)``, so a large account costs almost nothing.
+are derived from ``(seed, resource id, version)`` (see ``archive``), so a large account
+costs almost nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from .archive import Archive
+from .archive import Archive, Source, Version, archive_size, build_archive
 from .config import DATABASE_TYPES, DAY, MAX_AUTOMATIC_SNAPSHOTS, RETENTION_SECONDS, SimConfig
 
 Kind = Literal["app", "database"]
@@ -114,35 +114,34 @@ class Snapshot:
     modified: float
     origin: Literal["automatic", "manual"]
 
+    def source(self, config: SimConfig) -> Source:
+        """What this snapshot's archive is made from."""
+        resource = self.resource
+        return Source(
+            seed=config.seed,
+            resource_id=resource.id,
+            kind=resource.kind,
+            name=resource.name,
+            flavour=resource.db_type or resource.lang or "python",
+            ram=resource.ram,
+            anchor=resource.auto_anchor,
+            snapshot_mb=config.snapshot_mb,
+            files_per_app=config.files_per_app,
+            hostile_names=config.hostile_names,
+        )
+
+    @property
+    def version(self) -> Version:
+        """Which version of the resource's object this is."""
+        return Version(self.version_id, self.modified, self.origin)
+
     def size(self, config: SimConfig) -> int:
-        """Bytes of this snapshot's zip file."""
-        return self.archive(config).size
+        """Bytes of this snapshot's zip file (computed without building it)."""
+        return archive_size(self.source(config), self.version)
 
     def archive(self, config: SimConfig) -> Archive:
         """The zip file of this snapshot (its layout; bytes are produced on demand)."""
-        seed = config.seed
-        wobble = int.from_bytes(derive(seed, "size", self.resource.id, self.version_id)[:4])
-        factor = 1.0 + (wobble / 0xFFFFFFFF - 0.5) * 0.1
-        data_size = max(1, int(config.snapshot_mb * 1024 * 1024 * factor))
-        manifest = {
-            "format": "sqtui-sim/1",
-            "resource": {
-                "id": self.resource.id,
-                "kind": self.resource.kind,
-                "name": self.resource.name,
-                "type": self.resource.db_type or self.resource.lang,
-            },
-            "version_id": self.version_id,
-            "origin": self.origin,
-            "modified": iso(self.modified),
-            "data_bytes": data_size,
-        }
-        return Archive(
-            key=derive(seed, "data", self.resource.id, self.version_id),
-            manifest=json.dumps(manifest, sort_keys=True).encode(),
-            data_size=data_size,
-            modified=self.modified,
-        )
+        return build_archive(self.source(config), self.version)
 
 
 def daily_anchor(seed: int, resource_id: str, reference: float) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,28 +105,32 @@ class ListingJob:
     cache_key: tuple[str, ...] = ()
     expires_at: float = 0.0
 
-    def snapshots(self) -> list[Snapshot]:
-        """Every listed snapshot, newest first."""
-        found: list[Snapshot] = []
+    def snapshots(self) -> Iterator[Snapshot]:
+        """Every listed snapshot, resource by resource."""
         for resource, manual in zip(self.resources, self.manual, strict=True):
-            found.extend(automatic_snapshots(resource, self.config.seed, self.now))
-            found.extend(Snapshot(resource, v, at, "manual") for v, at in manual)
-        found.sort(key=lambda snapshot: snapshot.modified, reverse=True)
-        return found
+            yield from automatic_snapshots(resource, self.config.seed, self.now)
+            yield from (Snapshot(resource, v, at, "manual") for v, at in manual)
 
     def items(self) -> list[dict[str, Any]]:
         """The listing's items, newest first."""
-        return [
-            listing_item(
-                snapshot,
-                root_url=self.root_url,
-                now=self.now,
-                user_id=self.user_id,
-                signer=self.signer,
-                config=self.config,
+        # Built resource by resource (an archive's sizes share work per resource), then
+        # sorted; the sort is stable, so equal times keep the resources' order.
+        dated = [
+            (
+                snapshot.modified,
+                listing_item(
+                    snapshot,
+                    root_url=self.root_url,
+                    now=self.now,
+                    user_id=self.user_id,
+                    signer=self.signer,
+                    config=self.config,
+                ),
             )
             for snapshot in self.snapshots()
         ]
+        dated.sort(key=lambda pair: pair[0], reverse=True)
+        return [item for _, item in dated]
 
     def render(self) -> bytes:
         """The answer's body (kept in the cache when the job has one)."""

@@ -52,7 +52,6 @@ from .account import (
     resource_id,
     version_id,
 )
-from .archive import Archive
 from .config import (
     ACCOUNT_SNAPSHOTS_LIMIT,
     ACCOUNT_SNAPSHOTS_WINDOW_SECONDS,
@@ -574,8 +573,8 @@ class Simulator:
 
     def open_download(
         self, scope: str, user_id: str, name: str, query: Mapping[str, str]
-    ) -> Archive:
-        """Check a download's signed URL and find its archive, else raise ``StorageError``."""
+    ) -> Snapshot:
+        """Check a download's signed URL and find its snapshot, else raise ``StorageError``."""
         path = f"/snapshots/{scope}/{user_id}/{name}.zip"
         with self._lock:
             now = self.now()
@@ -603,7 +602,7 @@ class Simulator:
             snapshot = self._find(resource, query.get("versionId", ""), now)
             if snapshot is None:
                 raise StorageError(404, "NoSuchVersion", "The specified version does not exist.")
-            return snapshot.archive(self.config)
+            return snapshot
 
     # -- internals -------------------------------------------------------------------
 

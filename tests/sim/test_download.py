@@ -42,8 +42,12 @@ async def test_a_download_is_a_valid_zip_of_the_listed_size(client: httpx.AsyncC
         assert int(response.headers["content-length"]) == item["size"] == len(response.content)
         archive = zipfile.ZipFile(io.BytesIO(response.content))
         assert archive.testzip() is None
-        assert archive.namelist() == ["manifest.json", "data.bin"]
-        assert item["version_id"].encode() in archive.read("manifest.json")
+        names = archive.namelist()
+        if kind == "apps":
+            assert {"squarecloud.app", "squarecloud.config"} & set(names)
+            assert any(name.startswith("src/") for name in names)
+        else:
+            assert names == ["dump.sql"]
 
 
 async def test_the_download_host_ignores_the_api_key(app: Any) -> None:
