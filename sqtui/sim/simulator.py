@@ -154,7 +154,8 @@ class Simulator:
         for _ in range(self.config.databases):
             self._add("database", None, None, self.started_at)
         for target, state in self.config.resource_states.items():
-            self.set_resource_state(target, state)
+            # The account starts this way: a setting, not a change to log.
+            self._set_state(target, state)
 
     # -- the control API -------------------------------------------------------------
 
@@ -194,21 +195,9 @@ class Simulator:
         ValueError for an unknown resource or state, or an application made unavailable.
         """
         with self._lock:
-            resource = self.resources.get(target) or next(
-                (r for r in self.resources.values() if r.name == target), None
-            )
-            if resource is None:
-                raise ValueError(f"no resource with id or name {target!r}")
-            if state not in RESOURCE_STATES:
-                raise ValueError(f"state must be one of {', '.join(RESOURCE_STATES)}")
-            if state == "unavailable" and resource.kind != "database":
-                raise ValueError("only a database can be unavailable")
-            now = self.now()
-            if state == "running" and self._states[resource.id] != "running":
-                self._up_since[resource.id] = now
-            self._states[resource.id] = state
-            self._record({"type": "state_changed", "resource": resource.id, "state": state})
-            return resource.id
+            rid = self._set_state(target, state)
+            self._record({"type": "state_changed", "resource": rid, "state": state})
+            return rid
 
     def set_key_limits(
         self, scopes: Iterable[str] | None, resources: Iterable[str] | None
@@ -632,6 +621,21 @@ class Simulator:
                 raise ApiError(404, "APP_NOT_FOUND", "No application with this id.")
             raise ApiError(404, "DATABASE_NOT_FOUND", "No database with this id.")
         return resource
+
+    def _set_state(self, target: str, state: str) -> str:
+        resource = self.resources.get(target) or next(
+            (r for r in self.resources.values() if r.name == target), None
+        )
+        if resource is None:
+            raise ValueError(f"no resource with id or name {target!r}")
+        if state not in RESOURCE_STATES:
+            raise ValueError(f"state must be one of {', '.join(RESOURCE_STATES)}")
+        if state == "unavailable" and resource.kind != "database":
+            raise ValueError("only a database can be unavailable")
+        if state == "running" and self._states[resource.id] != "running":
+            self._up_since[resource.id] = self.now()
+        self._states[resource.id] = state
+        return resource.id
 
     def _usable(self, kind: Kind, rid: str) -> Resource:
         """The resource, if it exists and the key may use it."""

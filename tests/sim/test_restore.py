@@ -223,6 +223,7 @@ async def test_resource_states_come_from_the_config(clock: FakeClock) -> None:
     states = {"cache-redis": "unavailable", "worker": "stopped"}
     config = SimConfig(resource_states=states, clock=clock, sleep=clock.sleep)
     sim = create_app(config).state.sim
+    assert sim.events == []
     by_name = {r["name"]: r["state"] for r in sim.state()["resources"]}
     assert by_name == {
         "api-gateway": "running",
