@@ -507,9 +507,14 @@ async def test_a_download_is_the_listed_zip_and_never_carries_the_key(h: Harness
         assert len(body) == snapshot.size
         archive = zipfile.ZipFile(io.BytesIO(body))
         assert archive.testzip() is None
-        manifest = json.loads(archive.read("manifest.json"))
-        assert manifest["version_id"] == snapshot.version_id
-        assert manifest["resource"]["id"] == resource.id
+        if resource.kind is APP:
+            # The application's files as deployed, its manifest naming it.
+            manifest = archive.read("squarecloud.app").decode()
+            assert f"DISPLAY_NAME={resource.name}" in manifest.splitlines()
+        else:
+            # A database's engine dump.
+            assert resource.db_type == "redis" and archive.namelist() == ["dump.rdb"]
+            assert archive.read("dump.rdb").startswith(b"REDIS")
     downloads = [r for r in h.transport.requests if r.url.path.startswith("/snapshots/")]
     api_calls = [r for r in h.transport.requests if r.url.path.startswith("/v2/")]
     assert len(downloads) == 2 and api_calls
