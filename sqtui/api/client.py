@@ -181,15 +181,8 @@ class SquareCloudClient:
         """
         headers = {"Range": f"bytes={start}-"} if start > 0 else {}
         where = redact_text(urlsplit(url).path)
-        request = self._http.build_request("GET", url, headers=headers)
+        response = await self._host_get(url, headers, where)
         try:
-            response = await self._http.send(request, stream=True)
-        except httpx.TransportError as error:
-            raise network_error("GET", where, error) from None
-        try:
-            if response.status_code not in (200, 206):
-                await response.aread()
-                raise download_error(response, where)
             log.info("download %s from byte %d: HTTP %d", where, start, response.status_code)
             yield response
         finally:
@@ -218,15 +211,8 @@ class SquareCloudClient:
         else:
             raise ValueError("read_range needs start (and maybe end), or a positive suffix")
         where = redact_text(urlsplit(url).path)
-        request = self._http.build_request("GET", url, headers={"Range": wanted})
+        response = await self._host_get(url, {"Range": wanted}, where)
         try:
-            response = await self._http.send(request, stream=True)
-        except httpx.TransportError as error:
-            raise network_error("GET", where, error) from None
-        try:
-            if response.status_code not in (200, 206):
-                await response.aread()
-                raise download_error(response, where)
             match = CONTENT_RANGE.match(response.headers.get("content-range", ""))
             if response.status_code != 206 or match is None:
                 # Reading on would fetch the whole archive: the caller decides, unread.
@@ -259,6 +245,21 @@ class SquareCloudClient:
         return RangeAnswer(206, first, None if size == "*" else int(size), b"".join(pieces))
 
     # -- plumbing ------------------------------------------------------------------
+
+    async def _host_get(self, url: str, headers: dict[str, str], where: str) -> httpx.Response:
+        """A streamed GET on the snapshot host (no API key); a refusal raises, body read."""
+        request = self._http.build_request("GET", url, headers=headers)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise network_error("GET", where, error) from None
+        if response.status_code not in (200, 206):
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            raise download_error(response, where)
+        return response
 
     async def _listing(
         self, kind: ResourceKind, path: str, params: dict[str, str] | None = None

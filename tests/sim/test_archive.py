@@ -265,6 +265,9 @@ class _Zeros(Content):
     def size(self) -> int:
         return self._size
 
+    def data(self) -> bytes:
+        raise AssertionError("a member past 4 GiB must never be read whole")
+
     def crc(self) -> int:
         return 0x12345678
 

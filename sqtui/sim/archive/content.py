@@ -9,6 +9,7 @@ CRCs and deflated bytes: the same file in two versions is computed once.
 
 from __future__ import annotations
 
+import abc
 import functools
 import hashlib
 import struct
@@ -23,17 +24,17 @@ ROW_SIZE = 128
 """Text rows of a ``Stream`` are this long, so a block holds a whole number of them."""
 
 
-class Content:
-    """The bytes of one archive member (uncompressed)."""
+class Content(abc.ABC):
+    """The bytes of one archive member (uncompressed); each kind says how many and which."""
 
     @property
+    @abc.abstractmethod
     def size(self) -> int:
         """How many bytes."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def data(self) -> bytes:
         """All the bytes at once (small contents only)."""
-        raise NotImplementedError
 
     def crc(self) -> int:
         """CRC-32 of the bytes."""
