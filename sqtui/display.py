@@ -7,6 +7,7 @@ otherwise drive the terminal. Nothing here imports Textual or Rich.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 
 import humanize
@@ -14,15 +15,62 @@ import humanize
 # C0 and C1 control characters (ESC among them) would drive the terminal if printed.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
+# What makes one name look like another: format characters (bidi overrides and
+# isolates, zero-width joiners and spaces, the BOM, soft hyphens), line and paragraph
+# separators, surrogates, private-use and unassigned code points, spaces other than
+# the plain one, and the "filler" letters that print as nothing.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+#: Shown where a time cannot be written (a year out of range, a time zone overflow).
+UNKNOWN_TIME = "unknown time"
+
 
 def mask(secret: str) -> str:
     """A secret as it may be shown: ``…`` and its last 4 characters (``…`` alone if short)."""
     return "…" + secret[-4:] if len(secret) > 8 else "…"
 
 
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _hidden(char: str) -> bool:
+    if char == " ":
+        return False
+    return unicodedata.category(char) in _HIDDEN_CATEGORIES or char in _BLANK_LETTERS
+
+
 def printable(text: str) -> str:
-    """``text`` with control characters shown as ``\\xNN`` escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` as it may be shown: nothing in it drives the terminal or hides.
+
+    Control characters become ``\\xNN``; bidi overrides, zero-width and other
+    invisible or look-alike characters become ``\\uNNNN``, so two names that differ
+    always look different, and what is typed to confirm is what is shown.
+    """
+    if text.isascii():
+        return _CONTROL.sub(lambda m: _escape(m.group()), text)
+    return "".join(_escape(c) if _hidden(c) else c for c in text)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with a trailing ``…`` when longer."""
+    if width < 1:
+        return ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def shown_name(name: str, width: int = 60) -> str:
+    """A server name for a list, a row or a sentence: escaped, then shortened.
+
+    The full (escaped) name is for dialogs that confirm by typing it and for
+    ``--json``; everywhere else a name of thousands of characters must not take the
+    screen.
+    """
+    return shorten(printable(name), width)
 
 
 def size_text(size: int) -> str:
@@ -31,13 +79,24 @@ def size_text(size: int) -> str:
 
 
 def local_time(when: datetime, *, compact: bool = False) -> str:
-    """An absolute local timestamp: ``2026-11-22 14:03`` (``11-22 14:03`` when compact)."""
-    return when.astimezone().strftime("%m-%d %H:%M" if compact else "%Y-%m-%d %H:%M")
+    """An absolute local timestamp: ``2026-11-22 14:03`` (``11-22 14:03`` when compact).
+
+    A time that cannot be moved to the local zone (year 1 west of UTC, year 9999
+    east of it) is shown as :data:`UNKNOWN_TIME`, never raised.
+    """
+    try:
+        local = when.astimezone()
+    except (OverflowError, ValueError, OSError):
+        return UNKNOWN_TIME
+    return local.strftime("%m-%d %H:%M" if compact else "%Y-%m-%d %H:%M")
 
 
 def age_text(when: datetime, now: datetime) -> str:
     """A short age that fits a column: ``40 s``, ``2 min``, ``11 h``, ``3 days``."""
-    seconds = int((now - when).total_seconds())
+    try:
+        seconds = int((now - when).total_seconds())
+    except (OverflowError, ValueError):
+        return "?"
     if seconds < 0:
         return "just now"
     if seconds < 60:
