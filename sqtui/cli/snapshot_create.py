@@ -21,6 +21,7 @@ class CreateArgs:
     resource: str
     wait: bool
     timeout_minutes: float | None
+    json: bool = False
 
 
 async def create(run: Run, args: CreateArgs) -> ExitCode:

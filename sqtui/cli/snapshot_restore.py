@@ -25,9 +25,12 @@ class RestoreArgs:
     """``restore``'s arguments."""
 
     resource: str
-    version: str
+    version: str | None
     yes: bool
     safety_snapshot: bool
+    latest: bool = False
+    json: bool = False
+    wait: bool = True
 
 
 def _confirmed(resource: Resource) -> bool:
@@ -48,7 +51,13 @@ async def restore(run: Run, args: RestoreArgs) -> ExitCode:
     """Restore a snapshot over its resource, after confirmation; safety snapshot first."""
     resource = await run.resource(args.resource)
     listing = await run.session.list_snapshots(resource)
-    snapshot = find_version(listing, args.version, resource)
+    if args.version:
+        snapshot = find_version(listing, args.version, resource)
+    elif listing:
+        # Only finished snapshots are listed; the listing is newest first.
+        snapshot = max(listing, key=lambda s: s.modified)
+    else:
+        raise Stop(ExitCode.NOT_FOUND, f"{resource_label(resource)} has no snapshots to restore")
     say(
         f"Restore {resource_label(resource)}\n"
         f"  from the snapshot of {snapshot_label(snapshot, run.now())}.\n"

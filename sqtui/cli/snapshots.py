@@ -49,7 +49,10 @@ def _command(args: argparse.Namespace) -> Command:
         return lambda run: list_snapshots(run, listed)
     if name == "create":
         created = CreateArgs(
-            resource=args.resource, wait=bool(args.wait), timeout_minutes=args.timeout
+            resource=args.resource,
+            wait=bool(args.wait),
+            timeout_minutes=args.timeout,
+            json=bool(args.json),
         )
         return lambda run: create(run, created)
     if name == "download":
@@ -65,6 +68,9 @@ def _command(args: argparse.Namespace) -> Command:
         version=args.version,
         yes=bool(args.yes),
         safety_snapshot=bool(args.safety_snapshot),
+        latest=bool(args.latest),
+        json=bool(args.json),
+        wait=not args.no_wait,
     )
     return lambda run: restore(run, restored)
 
@@ -138,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --wait, give up after MIN minutes (default: pending_timeout_minutes "
         "of the config, 15)",
     )
+    create.add_argument(
+        "--json",
+        action="store_true",
+        help="print the outcome as one JSON object (outcome, resource, snapshot, UTC times; "
+        "never the key or a signed URL)",
+    )
 
     download = commands.add_parser(
         "download",
@@ -181,17 +193,27 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     restore.add_argument("resource", metavar="RESOURCE", help=resource_help)
-    restore.add_argument(
-        "--version",
-        metavar="V",
-        required=True,
-        help="the snapshot's version id, or a unique prefix of it",
+    restored = restore.add_mutually_exclusive_group(required=True)
+    restored.add_argument(
+        "--version", metavar="V", help="the snapshot's version id, or a unique prefix of it"
     )
+    restored.add_argument("--latest", action="store_true", help="the newest ready snapshot")
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     restore.add_argument(
         "--safety-snapshot",
         action="store_true",
         help="snapshot the current state first; if that cannot be done, nothing is restored",
+    )
+    restore.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="do not watch the resource until it runs again after the restore",
+    )
+    restore.add_argument(
+        "--json",
+        action="store_true",
+        help="print the outcome as one JSON object (outcome, resource, snapshot, UTC times; "
+        "never the key or a signed URL)",
     )
     return parser
 
