@@ -1,4 +1,4 @@
-"""``sqtui snapshots list|create|download|restore``: the snapshot commands for scripts.
+"""``sqtui snapshots list|create|download|restore|ls|find|diff|cat|extract|verify``.
 
 The same flows as the app, through the same session, pending file and history,
 without a screen: results on standard output, messages on standard error, one
@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from sqtui.api.errors import ApiError
+from sqtui.cli.contents_parser import CONTENTS_COMMANDS, add_contents_commands, contents_command
 from sqtui.cli.exit_codes import (
     EXIT_CODES_HELP,
     ExitCode,
@@ -44,6 +45,8 @@ Command = Callable[[Run], Awaitable[ExitCode]]
 def _command(args: argparse.Namespace) -> Command:
     """The command named on the line, bound to its typed arguments."""
     name = args.command
+    if name in CONTENTS_COMMANDS:
+        return contents_command(args)
     if name == "list":
         listed = ListArgs(resource=args.resource, json=bool(args.json))
         return lambda run: list_snapshots(run, listed)
@@ -92,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of ``sqtui snapshots ...``."""
     parser = argparse.ArgumentParser(
         prog="sqtui snapshots",
-        description="List, create, download and restore snapshots from scripts.",
+        description="List, create, download and restore snapshots, and look inside them, "
+        "from scripts.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -215,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the outcome as one JSON object (outcome, resource, snapshot, UTC times; "
         "never the key or a signed URL)",
     )
+    add_contents_commands(commands, common, resource_help)
     return parser
 
 
