@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -45,8 +45,8 @@ class SqtuiApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     BINDINGS = [
         Binding(
-            "q",
-            "request_quit",
+            "q,ctrl+q",
+            "quit",
             "Quit",
             tooltip="quit (asks first while a create, download or restore runs)",
         ),
@@ -67,6 +67,7 @@ class SqtuiApp(App[None]):
         self.now = now
         self.monotonic = monotonic
         self.workspace: Workspace | None = None
+        self._quit_question: ConfirmScreen | None = None
 
     def on_mount(self) -> None:
         theme = self.settings.theme
@@ -166,15 +167,24 @@ class SqtuiApp(App[None]):
         screens: list[Screen[object]] = list(self.screen_stack)
         return next((s for s in screens if isinstance(s, MainScreen)), None)
 
-    def action_request_quit(self) -> None:
-        """``q``: quit, asking first when work in flight would be cut off."""
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, with Quit saying that it asks first."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Quit":
+                command = command._replace(
+                    help="Quit sqtui (asks first while a create, download or restore runs)"
+                )
+            yield command
+
+    async def action_quit(self) -> None:
+        """Every way out (``q``, ``ctrl+q``, the palette): ask first if work would be cut off."""
+        if self._quit_question is not None and self._quit_question in self.screen_stack:
+            return  # already asking
         main = self._main_screen()
         busy = main.busy() if main is not None else []
         if not busy:
             self.exit()
             return
         question = "Still running: " + "; ".join(busy) + ". Quit anyway?"
-        self.push_screen(
-            ConfirmScreen(question, yes="Quit", no="Stay"),
-            lambda sure: self.exit() if sure else None,
-        )
+        self._quit_question = ConfirmScreen(question, yes="Quit", no="Stay")
+        self.push_screen(self._quit_question, lambda sure: self.exit() if sure else None)
