@@ -6,10 +6,11 @@ malformed becomes one :class:`~sqtui.api.errors.ApiError` of kind INVALID_RESPON
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqtui.api.errors import ApiError, invalid_response
@@ -27,6 +28,10 @@ from sqtui.api.models import (
     User,
 )
 from sqtui.api.signed_url import expiry_of, version_of
+
+log = logging.getLogger("sqtui.api")
+
+T = TypeVar("T")
 
 
 class _Reader:
@@ -49,12 +54,29 @@ class _Reader:
         value = self.obj.get(key)
         if isinstance(value, str):
             return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)  # ids are sometimes numbers
         raise self.fail(key, "is missing or not a string")
 
     def opt_text(self, key: str, default: str = "") -> str:
         return self.text(key) if self.has(key) else default
+
+    def ident(self, key: str) -> str:
+        """An id: text, or a whole number (user ids are sometimes sent as numbers)."""
+        value = self.obj.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str):
+            return value
+        raise self.fail(key, "is missing or not a string or whole number")
+
+    def opt_ident(self, key: str) -> str:
+        return self.ident(key) if self.has(key) else ""
+
+    def web_address(self, key: str) -> str:
+        """An http(s) URL: a create's answer is only ready with a link to download."""
+        value = self.text(key)
+        if not value.startswith(("https://", "http://")):
+            raise self.fail(key, f"is not a web address: {value[:40]!r}")
+        return value
 
     def loose(self, key: str) -> str | None:
         """Any scalar as text (figures such as cpu/ram come as numbers or strings)."""
@@ -128,7 +150,7 @@ def parse_account(data: object, status: int | None = 200) -> Account:
         duration_ms=plan.opt_whole("duration"),
     )
     parsed_user = User(
-        id=user.text("id"),
+        id=user.ident("id"),
         name=user.opt_text("name"),
         email=user.opt_text("email"),
         locale=user.opt_text("locale"),
@@ -143,14 +165,37 @@ def parse_account(data: object, status: int | None = 200) -> Account:
         _parse_resource(ResourceKind.DATABASE, item, f"response.databases[{i}]", status)
         for i, item in enumerate(root.items("databases"))
     )
+    seen: set[str] = set()
+    apps = _unique(apps, lambda r: r.id, "resource", seen)
+    dbs = _unique(dbs, lambda r: r.id, "resource", seen)
     return Account(user=parsed_user, applications=apps, databases=dbs)
+
+
+def _unique(
+    items: Iterable[T], key: Callable[[T], Hashable], what: str, seen: set[Any] | None = None
+) -> tuple[T, ...]:
+    """``items`` without repeats of ``key`` (the first one stays); each repeat is logged.
+
+    The server has answered with one id twice; everything downstream (the sidebar, the
+    table, the quota) assumes an id names one thing.
+    """
+    seen = set() if seen is None else seen
+    kept: list[T] = []
+    for item in items:
+        ident = key(item)
+        if ident in seen:
+            log.warning("the server listed %s %r twice; showing it once", what, ident)
+            continue
+        seen.add(ident)
+        kept.append(item)
+    return tuple(kept)
 
 
 def _parse_resource(kind: ResourceKind, item: object, where: str, status: int | None) -> Resource:
     r = _Reader(item, where, status)
     return Resource(
         kind=kind,
-        id=r.text("id"),
+        id=r.ident("id"),
         name=r.text("name"),
         ram_mb=r.opt_whole("ram", 0) or 0,
         detail=r.opt_text("lang") if kind is ResourceKind.APP else r.opt_text("type"),
@@ -176,10 +221,11 @@ def parse_snapshots(
     """
     if not isinstance(data, list):
         raise invalid_response(status, "response is not a list of snapshots")
-    snapshots = [
+    parsed = (
         _parse_snapshot(item, f"response[{i}]", kind, user_id, status, snapshot_host)
         for i, item in enumerate(data)
-    ]
+    )
+    snapshots = list(_unique(parsed, lambda s: (s.name, s.version_id), "snapshot"))
     snapshots.sort(key=lambda s: s.modified, reverse=True)
     return snapshots
 
@@ -193,12 +239,12 @@ def _parse_snapshot(
     snapshot_host: str,
 ) -> Snapshot:
     r = _Reader(item, where, status)
-    name = r.text("name")
+    name = r.ident("name")
     size = r.whole("size")
     if size < 0:
         raise r.fail("size", "is negative")
     key = r.opt_text("key")
-    version = r.opt_text("version_id") or r.opt_text("versionId") or (version_of(key) or "")
+    version = r.opt_ident("version_id") or r.opt_ident("versionId") or (version_of(key) or "")
     if not version:
         raise r.fail("version_id", "is missing (and the key names no versionId)")
     url = r.opt_text("url")
@@ -240,7 +286,7 @@ def parse_statuses(data: object, status: int | None = 200) -> list[ResourceStatu
         r = _Reader(item, f"response[{i}]", status)
         result.append(
             ResourceStatus(
-                id=r.text("id"),
+                id=r.ident("id"),
                 running=r.flag("running"),
                 cpu=r.loose("cpu"),
                 ram=r.loose("ram"),
@@ -259,4 +305,4 @@ def parse_service_status(data: object, status: int | None = 200) -> ServiceStatu
 def parse_created(data: object, status: int | None = 200) -> CreateReady:
     """A create's 200 ``response``: the signed URL and key of the new snapshot."""
     r = _Reader(data, "response", status)
-    return CreateReady(url=r.text("url"), signed_query=r.opt_text("key"))
+    return CreateReady(url=r.web_address("url"), signed_query=r.opt_text("key"))

@@ -29,10 +29,18 @@ def result(text: str) -> None:
 
 
 def iso(when: datetime | None) -> str | None:
-    """A UTC ISO 8601 time for JSON (``Z`` suffix), or None."""
+    """A UTC ISO 8601 time for JSON (``Z`` suffix), or None.
+
+    A time that cannot be moved to UTC (year 1 east of it, year 9999 west of it) keeps
+    the offset the server gave: still exact, never raised.
+    """
     if when is None:
         return None
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    try:
+        utc = when.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return when.isoformat()
+    return utc.isoformat().replace("+00:00", "Z")
 
 
 def _width(text: str) -> int:

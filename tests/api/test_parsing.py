@@ -210,3 +210,150 @@ def test_account_parses_plan_and_resources() -> None:
     assert account.databases[0].db_type == "postgres"
     assert account.by_id("a" * 32) is account.applications[0]
     assert account.by_id("missing") is None
+
+
+# -- what the server gets wrong: wrong types, repeats ------------------------------------
+
+GOOD_CREATED = {"url": "https://snapshots.example/x.zip?versionId=v1", "key": "versionId=v1"}
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"url": 123},
+        {"url": 1.5},
+        {"url": True},
+        {"url": ["https://x"]},
+        {"url": ""},
+        {"url": "not a url"},
+        {"url": GOOD_CREATED["url"], "key": 42},
+        {"url": GOOD_CREATED["url"], "key": {"versionId": "v1"}},
+        {},
+        None,
+        "https://x",
+    ],
+)
+def test_a_create_answer_that_is_not_a_url_is_an_invalid_response(response: object) -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_created(response)
+    assert caught.value.is_invalid_response
+
+
+def test_a_create_answer_with_a_url_is_ready() -> None:
+    ready = parse_created(GOOD_CREATED)
+    assert ready.version_id == "v1"
+
+
+def _item(**changes: object) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "name": "n",
+        "size": 1,
+        "modified": "2026-11-01T00:00:00Z",
+        "version_id": "v",
+        "url": "https://snapshots.example/n.zip",
+    }
+    item.update(changes)
+    return item
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        _item(url=123),
+        _item(key=123),
+        _item(origin=1),
+        _item(runtime=["python"]),
+        _item(modified=1732072955),
+        _item(version_id=True),
+        _item(name=["n"]),
+    ],
+)
+def test_listing_fields_of_the_wrong_type_are_invalid(item: dict[str, Any]) -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_snapshots([item], kind=ResourceKind.APP, user_id="1")
+    assert caught.value.is_invalid_response
+
+
+@pytest.mark.parametrize(
+    ("where", "field", "value"),
+    [
+        ("user", "email", 5),
+        ("user", "name", ["x"]),
+        ("plan", "name", 4096),
+        ("app", "name", {"x": 1}),
+        ("app", "lang", 3),
+        ("db", "type", 3),
+    ],
+)
+def test_account_fields_of_the_wrong_type_are_invalid(
+    where: str, field: str, value: object
+) -> None:
+    data: dict[str, Any] = {
+        "user": {"id": "1", "name": "n", "plan": {"name": "free"}},
+        "applications": [{"id": "a", "name": "api"}],
+        "databases": [{"id": "d", "name": "pg", "type": "postgres"}],
+    }
+    target = {
+        "user": data["user"],
+        "plan": data["user"]["plan"],
+        "app": data["applications"][0],
+        "db": data["databases"][0],
+    }[where]
+    target[field] = value
+    with pytest.raises(ApiError) as caught:
+        parse_account(data)
+    assert caught.value.is_invalid_response
+
+
+def test_ids_may_be_numbers() -> None:
+    account = parse_account(
+        {
+            "user": {"id": 23457145698959364, "plan": {"name": "free"}},
+            "applications": [{"id": 12, "name": "api"}],
+        }
+    )
+    assert account.user.id == "23457145698959364"
+    assert account.applications[0].id == "12"
+
+
+def test_a_resource_listed_twice_is_kept_once_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    account = parse_account(
+        {
+            "user": {"id": "1", "plan": {"name": "free"}},
+            "applications": [{"id": "a", "name": "api"}, {"id": "a", "name": "api copy"}],
+            "databases": [{"id": "a", "name": "pg", "type": "postgres"}, {"id": "d", "name": "x"}],
+        }
+    )
+    assert [(r.id, r.name) for r in account.resources] == [("a", "api"), ("d", "x")]
+    assert "twice" in caplog.text
+
+
+def test_a_snapshot_listed_twice_is_kept_once_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    snaps = parse_snapshots(
+        [_item(), _item(size=99), _item(version_id="w"), _item(name="other")],
+        kind=ResourceKind.APP,
+        user_id="1",
+    )
+    assert sorted((s.name, s.version_id, s.size) for s in snaps) == [
+        ("n", "v", 1),
+        ("n", "w", 1),
+        ("other", "v", 1),
+    ]
+    assert "twice" in caplog.text
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            _item,
+            version_id=st.sampled_from(["a", "b", "c"]),
+            name=st.sampled_from(["n", "m"]),
+        ),
+        max_size=8,
+    )
+)
+def test_a_listing_never_holds_one_snapshot_twice(items: list[dict[str, Any]]) -> None:
+    snaps = parse_snapshots(items, kind=ResourceKind.APP, user_id="1")
+    idents = [(s.name, s.version_id) for s in snaps]
+    assert len(idents) == len(set(idents))
