@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Static
 
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import age_text, local_time, printable, size_text
-from sqtui.domain.download import free_space, part_path
+from sqtui.domain.download import absolute, free_space, part_path
 from sqtui.domain.filenames import snapshot_filename
 
 
@@ -75,16 +75,26 @@ class DownloadDialog(ModalScreen[DownloadChoice | None]):
         self._check()
 
     @property
+    def typed(self) -> str:
+        """The folder as typed, without surrounding blanks."""
+        return self.query_one("#directory", Input).value.strip()
+
+    @property
     def target(self) -> Path:
-        """The final path for the directory typed so far."""
-        typed = self.query_one("#directory", Input).value.strip() or "."
-        return Path(typed).expanduser() / self.filename
+        """The final path for the folder typed so far, absolute (``~`` expanded)."""
+        return absolute(Path(self.typed or ".")) / self.filename
 
     def _check(self) -> bool:
         """Say whether the download can start there, and why not; returns the verdict."""
-        target = self.target
         space = self.query_one("#space", Static)
         start = self.query_one("#start", Button)
+        if not self.typed:
+            # An empty field would mean "wherever sqtui was started from": never guess.
+            space.update(Text("Choose a folder to save in (for example ~/backups)."))
+            space.set_class(True, "error")
+            start.disabled = True
+            return False
+        target = self.target
         problem = ""
         try:
             free = free_space(target.parent)
