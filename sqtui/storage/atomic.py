@@ -1,11 +1,82 @@
-"""Crash-safe file writes: a file is either the old version or the new one, never half."""
+"""Crash-safe file writes (a file is either the old version or the new one, never half),
+a lock shared by every sqtui process of the machine, and reads that refuse huge files."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import filelock
+
+from sqtui.display import size_text
+
+# How long a writer waits for another sqtui holding the same file's lock.
+LOCK_TIMEOUT = 10.0
+
+
+class TooLarge(OSError):
+    """A local file past the size sqtui reads: refused, never loaded into memory."""
+
+    def __init__(self, path: Path, size: int, limit: int) -> None:
+        self.path, self.size, self.limit = path, size, limit
+        super().__init__(
+            errno.EFBIG,
+            f"{path.name} is {size_text(size)}, more than the {size_text(limit)} sqtui reads; "
+            "it was left alone (move it away to start afresh)",
+        )
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+@contextlib.contextmanager
+def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the lock of ``path`` (``<name>.lock`` beside it) against every other process.
+
+    Raises OSError when the lock file cannot be made, or when another holder keeps it
+    past ``timeout`` seconds.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lock = filelock.FileLock(path.with_name(path.name + ".lock"), timeout=timeout, mode=0o600)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise OSError(
+            errno.EWOULDBLOCK, f"{path.name} is held by another sqtui for over {timeout:g} s"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``; raises :class:`TooLarge` past ``limit`` (OSError if unreadable)."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > limit:
+            raise TooLarge(path, size, limit)
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(path, len(data), limit)
+    return data
+
+
+def read_tail(path: Path, limit: int) -> tuple[bytes, bool]:
+    """The last whole lines of ``path`` within ``limit`` bytes, and whether any were left out."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size <= limit:
+            return file.read(), False
+        file.seek(size - limit)
+        data = file.read(limit)
+    # The first line was cut by the seek: start after it.
+    cut = data.find(b"\n")
+    return (data[cut + 1 :] if cut >= 0 else b""), True
 
 
 def _fsync_dir(directory: Path) -> None:

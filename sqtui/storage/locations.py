@@ -93,7 +93,32 @@ class Locations:
         """The cached account listing of ``profile`` (shown as stale when offline)."""
         return self.cache_dir / f"account-{_safe_name(profile)}.json"
 
-    def ensure(self) -> None:
-        """Create the state, cache and log directories, readable by the user only."""
-        for directory in (self.state_dir, self.cache_dir, self.log_dir):
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    def ensure(self) -> dict[Path, str]:
+        """Create the state, cache and log directories, readable by the user only.
+
+        Never raises: a folder that cannot be made or written (a file in its place, no
+        permission, a read-only disk) is returned as one sentence, and the run goes on
+        without what would have been kept there. Returns the sentences by folder.
+        """
+        problems: dict[Path, str] = {}
+        for directory, lost in (
+            (self.state_dir, "pending snapshots and the history are not kept"),
+            (self.cache_dir, "the last view of the account is not kept"),
+            (self.log_dir, "nothing is logged"),
+        ):
+            why = _unusable(directory)
+            if why is not None:
+                problems[directory] = f"The folder {directory} cannot be used ({why}): {lost}."
+        return problems
+
+
+def _unusable(directory: Path) -> str | None:
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        return "a file is in its place"
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "not writable"
+    return None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import sys
 import threading
 from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
@@ -73,7 +75,16 @@ class RedactingFilter(logging.Filter):
 
 
 class _PrivateRotatingFileHandler(RotatingFileHandler):
-    """A rotating handler whose files (the first and each after rollover) are 0o600."""
+    """A rotating handler whose files (the first and each after rollover) are 0o600.
+
+    A write that fails later (disk full, the file taken away) is remembered for
+    :func:`log_problem` instead of printing a traceback over the screen.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        why = (error.strerror if isinstance(error, OSError) else None) or type(error).__name__
+        _state.problem = _state.problem or f"The log file {self.baseFilename} stopped ({why})."
 
     def _open(self) -> TextIOWrapper:
         def opener(path: str, flags: int) -> int:
@@ -88,13 +99,32 @@ class _PrivateRotatingFileHandler(RotatingFileHandler):
 _filter = RedactingFilter()
 
 
+class _State:
+    """Why the log file is not being written, if it is not."""
+
+    problem: str | None = None
+
+
+_state = _State()
+
+
+def log_problem() -> str | None:
+    """One sentence on why nothing is being logged, or None while logging works."""
+    return _state.problem
+
+
 def add_secret(secret: str) -> None:
     """Mask ``secret`` (the API key in use) in everything logged from now on."""
     _filter.add_secret(secret)
 
 
-def setup_logging(path: Path, level: int = logging.INFO) -> None:
-    """Log the ``sqtui`` logger to ``path`` (1 MB x 3 files, 0o600, redacted); idempotent."""
+def setup_logging(path: Path, level: int = logging.INFO) -> str | None:
+    """Log the ``sqtui`` logger to ``path`` (1 MB x 3 files, 0o600, redacted); idempotent.
+
+    Never raises: a log file or folder that cannot be written is returned as one
+    sentence (also kept for :func:`log_problem`) and records are dropped, never
+    printed over the screen.
+    """
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(level)
     # httpx logs every request's full URL at INFO, signed download URLs included;
@@ -104,16 +134,27 @@ def setup_logging(path: Path, level: int = logging.INFO) -> None:
     for handler in list(logger.handlers):
         if isinstance(handler, _PrivateRotatingFileHandler):
             if handler.baseFilename == target:
-                return
+                return _state.problem
             # A new path replaces the old file, rather than logging to both.
             logger.removeHandler(handler)
             handler.close()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handler = _PrivateRotatingFileHandler(
-        path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
-    )
+    _state.problem = None
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handler = _PrivateRotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
+        )
+    except OSError as error:
+        why = error.strerror or type(error).__name__
+        _state.problem = f"The log file {path} cannot be written ({why}); nothing is logged."
+        # Without a handler, Python would print warnings on standard error (over the app).
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+        return _state.problem
     # An existing file may predate us with looser permissions.
-    os.chmod(path, 0o600)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler.addFilter(_filter)
     logger.addHandler(handler)
+    return None
