@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqtui.api.errors import ApiError
-from sqtui.api.models import Resource
+from sqtui.api.models import Account
 from sqtui.cli.exit_codes import ExitCode
 from sqtui.cli.output import say
 from sqtui.cli.run import Run, Stop
@@ -28,25 +28,28 @@ def contents_stop(error: ContentsError) -> Stop:
     return Stop(_CODES.get(error.reason, ExitCode.FAILED), error.human())
 
 
-async def _resource(run: Run, wanted: str) -> Resource:
+async def _account(run: Run) -> tuple[Account, bool]:
+    """The account, and whether it is live (False: the cached view, the API being down)."""
     try:
-        return await run.resource(wanted)
+        return await run.account(), True
     except ApiError as error:
-        # The API is down: the last cached view names the resources (shown stale).
         if not (error.is_network_error or error.is_server_error):
             raise
         run.session.load_cached()
         account = run.session.account
         if account is None:
             raise
-        return find_resource(account, wanted)
+        return account, False
 
 
 async def open_for(run: Run, wanted: str) -> OpenedContents:
     """Every listed version of the resource ``wanted`` (cached when the API is down)."""
-    resource = await _resource(run, wanted)
+    account, live = await _account(run)
     opened = await open_contents(
-        run.session, resource, contents_cache(run.settings.locations.cache_dir)
+        run.session,
+        find_resource(account, wanted),
+        contents_cache(run.settings.locations.cache_dir),
+        account=account if live else None,
     )
     if opened.stale:
         say(

@@ -70,13 +70,13 @@ def _rows(folder: Folder, recursive: bool) -> list[list[str]]:
     rows: list[list[str]] = []
     for child in folder.children():
         if isinstance(child, Folder):
-            files = "1 file" if child.file_count == 1 else f"{child.file_count:,} files"
-            rows.append([shown_name(child.path, 100), size_text(child.total_size), files])
+            files = f"{child.file_count:,}"
+            rows.append([shown_name(child.path, 100), size_text(child.total_size), files, ""])
             if recursive:
                 rows.extend(_rows(child, recursive))
         else:
             rows.append(
-                [shown_name(child.path, 100), size_text(child.size), zip_time(child.modified)]
+                [shown_name(child.path, 100), size_text(child.size), "", zip_time(child.modified)]
             )
     return rows
 
@@ -104,12 +104,12 @@ async def ls(run: Run, args: LsArgs) -> ExitCode:
         result(dump([entry_json(e) for e in listed]))
         return ExitCode.OK
     if entry is not None:
-        rows = [[printable(entry.path), size_text(entry.size), zip_time(entry.modified)]]
+        rows = [[printable(entry.path), size_text(entry.size), "", zip_time(entry.modified)]]
     else:
         assert folder is not None
         rows = _rows(folder, args.recursive)
     if rows:
-        result(table(["PATH", "SIZE", "MODIFIED / FILES"], rows, frozenset({1})))
+        result(table(["PATH", "SIZE", "FILES", "MODIFIED"], rows, frozenset({1, 2})))
     scope = folder if folder is not None else None
     files = scope.file_count if scope is not None else 1
     total = scope.total_size if scope is not None else (entry.size if entry else 0)

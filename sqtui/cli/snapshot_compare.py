@@ -14,7 +14,7 @@ from sqtui.cli.exit_codes import ExitCode
 from sqtui.cli.output import dump, iso, result, say, table
 from sqtui.cli.run import Run
 from sqtui.display import local_time, printable, size_text
-from sqtui.domain.contents import ContentsError, diff_member
+from sqtui.domain.contents import ContentsError, Finding, diff_member
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,25 @@ class DiffArgs:
 
 
 _CHANGE_WORDS = {"first": "oldest", "added": "added", "changed": "CHANGED", "unchanged": "same"}
+
+
+def _occurrences(finding: Finding) -> str:
+    """The versions holding a path, newest first; runs of unchanged versions folded."""
+    rows: list[list[str]] = []
+    folded = 0
+    for index, seen in enumerate(finding.occurrences):
+        if index and seen.change == "unchanged":
+            folded += 1
+            continue
+        if folded:
+            rows.append([f"({folded} more, same)", "", "", ""])
+            folded = 0
+        word = _CHANGE_WORDS[seen.change]
+        rows.append([seen.version_id, local_time(seen.modified), size_text(seen.size), word])
+    if folded:
+        rows.append([f"({folded} more, same)", "", "", ""])
+    lines = table(["VERSION", "SNAPSHOT", "SIZE", "VS. OLDER"], rows, frozenset({2}))
+    return "\n".join("  " + line for line in lines.splitlines())
 
 
 async def find(run: Run, args: FindArgs) -> ExitCode:
@@ -83,17 +102,7 @@ async def find(run: Run, args: FindArgs) -> ExitCode:
             if index:
                 result("")
             result(printable(finding.path))
-            rows = [
-                [
-                    o.version_id,
-                    local_time(o.modified),
-                    size_text(o.size),
-                    _CHANGE_WORDS[o.change],
-                ]
-                for o in finding.occurrences
-            ]
-            lines = table(["  VERSION", "SNAPSHOT", "SIZE", "VS. OLDER"], rows, frozenset({2}))
-            result("\n".join("  " + line for line in lines.splitlines()))
+            result(_occurrences(finding))
             if finding.missing_from:
                 result(f"  absent from {len(finding.missing_from)} version(s)")
     matched = len(found.findings)

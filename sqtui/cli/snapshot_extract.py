@@ -68,10 +68,7 @@ async def extract(run: Run, args: ExtractArgs) -> ExitCode:
             list(args.paths), folder, overwrite=args.overwrite, on_progress=progress
         )
     except ContentsError as error:
-        hint = " Use --overwrite to replace it." if error.reason == "exists" else ""
-        stop = contents_stop(error)
-        stop.message += hint
-        raise stop from None
+        raise contents_stop(error) from None
     finally:
         if progress is not None:
             progress.clear()

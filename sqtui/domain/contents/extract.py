@@ -172,9 +172,10 @@ def _check_free(destination: Path, files: Planned, overwrite: bool) -> None:
     if there:
         first = printable(there[0].as_posix())
         more = f" and {len(there) - 1} more" if len(there) > 1 else ""
+        verb = "exist" if len(there) > 1 else "exists"
         raise ContentsError(
             "exists",
-            f"{first}{more} already exist in {printable(destination.name or str(destination))}; "
+            f"{first}{more} already {verb} in {printable(str(destination))}; "
             f"nothing was extracted. Choose another folder or allow overwriting.",
         )
 

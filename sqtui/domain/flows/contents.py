@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqtui.api.errors import ApiError
-from sqtui.api.models import Resource, Snapshot
+from sqtui.api.models import Account, Resource, Snapshot
+from sqtui.domain.account_cache import load_view, save_view
 from sqtui.domain.contents import ContentsError, DirectoryCache, ResourceContents, SnapshotContents
 from sqtui.domain.resolve import find_version, resource_label
 from sqtui.domain.session import Session
@@ -58,13 +59,35 @@ class OpenedContents:
         return self.contents.version(ids[index]) if index < len(ids) else None
 
 
+def _remember(
+    session: Session, account: Account, resource: Resource, listing: list[Snapshot]
+) -> None:
+    """Add this listing to the cached view, so the next look works with the API down."""
+    if session.cache_path is None:
+        return
+    view = load_view(session.cache_path, session.client.base_url)
+    listings = dict(view.listings) if view is not None else {}
+    listings[resource.id] = listing
+    save_view(session.cache_path, session.client.base_url, account, listings, session.now())
+
+
 async def open_contents(
-    session: Session, resource: Resource, cache: DirectoryCache | None
+    session: Session,
+    resource: Resource,
+    cache: DirectoryCache | None,
+    *,
+    account: Account | None = None,
 ) -> OpenedContents:
-    """List ``resource`` (or use its cached listing when the API is unreachable)."""
+    """List ``resource`` (or use its cached listing when the API is unreachable).
+
+    A script passes the ``account`` it read: its listing is then added to the cached
+    view the app keeps (the app saves its own view, with every listing it shows).
+    """
     try:
         listing = await session.list_snapshots(resource)
         stale = False
+        if account is not None:
+            _remember(session, account, resource, listing)
     except ApiError as error:
         if not (error.is_network_error or error.is_server_error):
             raise
