@@ -27,6 +27,7 @@ from sqtui.api.http_answers import (
     download_error,
     message_of,
     network_error,
+    retry_after_of,
 )
 from sqtui.api.models import (
     DEFAULT_SNAPSHOT_HOST,
@@ -125,6 +126,19 @@ class SquareCloudClient:
         """``GET /apps/status`` or ``/databases/status``: which resources run."""
         status, data = await self._api("GET", f"/{kind.route}/status")
         return parse_statuses(data, status)
+
+    async def resource_status(self, kind: ResourceKind, resource_id: str) -> ResourceStatus:
+        """Whether one resource runs: ``GET /apps/{id}/status``, or its entry in
+        ``/databases/status`` (the contract has no per-database status route)."""
+        if kind is ResourceKind.APP:
+            status, data = await self._api("GET", f"/apps/{resource_id}/status")
+            if not isinstance(data, dict) or not isinstance(data.get("running"), bool):
+                raise invalid_response(status, "the status has no running flag", "GET", "status")
+            return ResourceStatus(id=resource_id, running=data["running"])
+        for found in await self.statuses(kind):
+            if found.id == resource_id:
+                return found
+        return ResourceStatus(id=resource_id, running=False)
 
     async def service_status(self) -> ServiceStatus:
         """``GET /service/status``: public health of the platform (not enveloped)."""
@@ -359,4 +373,11 @@ class SquareCloudClient:
             if 200 <= status < 300:
                 raise invalid_response(status, "the envelope has no status", method, path)
             code = f"HTTP_{status}"
-        raise ApiError(code=code, message=message_of(body), status=status, method=method, path=path)
+        raise ApiError(
+            code=code,
+            message=message_of(body),
+            status=status,
+            method=method,
+            path=path,
+            retry_after=retry_after_of(response),
+        )

@@ -21,6 +21,8 @@ class ErrorKind(enum.Enum):
     NETWORK_ERROR = "network error"
     INVALID_RESPONSE = "invalid response"
     DOWNLOAD_DENIED = "download denied"
+    NOT_ALLOWED = "not allowed for this key"
+    RESOURCE_NOT_RUNNING = "resource not running"
     FAILED = "failed"
 
 
@@ -37,6 +39,11 @@ _KIND_BY_CODE: dict[str, ErrorKind] = {
     "RESTORE_IN_PROGRESS": ErrorKind.RESTORE_IN_PROGRESS,
     "DOWNLOAD_DENIED": ErrorKind.DOWNLOAD_DENIED,
     "DOWNLOAD_NOT_FOUND": ErrorKind.NOT_FOUND,
+    # A scoped key: the key is valid, only this action (or resource) is closed to it.
+    "MISSING_SCOPE": ErrorKind.NOT_ALLOWED,
+    "RESOURCE_NOT_ALLOWED": ErrorKind.NOT_ALLOWED,
+    "DATABASE_NOT_RUNNING": ErrorKind.RESOURCE_NOT_RUNNING,
+    "DATABASE_UNAVAILABLE": ErrorKind.RESOURCE_NOT_RUNNING,
 }
 
 # Short human sentences for the codes we know; the server's message is added after them.
@@ -59,6 +66,13 @@ _SENTENCES: dict[str, str] = {
     "INVALID_RESPONSE": "Invalid response from server",
     "DOWNLOAD_DENIED": "The snapshot host refused the signed URL (expired or invalid)",
     "DOWNLOAD_NOT_FOUND": "The snapshot host no longer has this snapshot",
+    "MISSING_SCOPE": "This API key is not allowed to do that (the key is valid, its scopes "
+    "leave this action out)",
+    "RESOURCE_NOT_ALLOWED": "This API key may not act on this resource (the key is valid, "
+    "limited to other resources)",
+    "DATABASE_NOT_RUNNING": "The database is not running: start it, then try again",
+    "DATABASE_UNAVAILABLE": "The database is unavailable right now; try again in a while",
+    "UPGRADE_REQUIRED": "Not available on this plan",
 }
 
 
@@ -79,8 +93,11 @@ class ApiError(Exception):
         path: str = "",
         kind: ErrorKind | None = None,
         request_sent: bool = True,
+        retry_after: float | None = None,
     ) -> None:
         self.code = code
+        # Seconds the server asked us to wait (a ``Retry-After`` header), if it said.
+        self.retry_after = retry_after
         # False when the connection failed before the request left (connect errors):
         # then the server cannot have acted on it.
         self.request_sent = request_sent
@@ -155,6 +172,16 @@ class ApiError(Exception):
     def is_download_denied(self) -> bool:
         """The snapshot host answered 403: the signed URL expired or was altered."""
         return self.kind is ErrorKind.DOWNLOAD_DENIED
+
+    @property
+    def is_not_allowed(self) -> bool:
+        """``MISSING_SCOPE``/``RESOURCE_NOT_ALLOWED``: a valid key that may not do this."""
+        return self.kind is ErrorKind.NOT_ALLOWED
+
+    @property
+    def is_resource_not_running(self) -> bool:
+        """``DATABASE_NOT_RUNNING``/``DATABASE_UNAVAILABLE``: it cannot run this now."""
+        return self.kind is ErrorKind.RESOURCE_NOT_RUNNING
 
     @property
     def is_invalid_response(self) -> bool:

@@ -28,6 +28,14 @@ def message_of(body: object) -> str:
     return ""
 
 
+def retry_after_of(response: httpx.Response) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds form only), or None."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return min(float(value), 24 * 3600.0)
+    return None
+
+
 def network_error(method: str, path: str, error: httpx.TransportError) -> ApiError:
     """A transport failure as the typed error: what went wrong, and whether it was sent."""
     detail = {
@@ -64,9 +72,6 @@ def download_error(response: httpx.Response, where: str) -> ApiError:
         code = f"HTTP_{status}"
     message = " ".join(part for part in (fields.get("Code"), fields.get("Message")) if part)
     return ApiError(code=code, message=message, status=status, method="GET", path=where)
-
-
-CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
 
 # ``Content-Range: bytes 0-99/1234`` (the total may be ``*``).

@@ -91,6 +91,14 @@ class QuotaLedger:
         """The server answered ``DAILY_SNAPSHOTS_LIMIT_REACHED``: trust it."""
         self.server_exhausted_at = at
 
+    def recounted(self, now: datetime) -> None:
+        """A fresh count (account-wide or every listing) was just made: a server verdict
+        that our count cannot explain lifts if that count shows room."""
+        if self.server_exhausted_at is None or self.server_exhausted_at > now:
+            return
+        if len(self._times(now)) < self.allowance:
+            self.server_exhausted_at = None
+
     def _times(self, now: datetime) -> list[datetime]:
         start = now - WINDOW
         times = [t for listed in self.listed.values() for t in listed if start < t <= now]

@@ -1,4 +1,5 @@
-"""An action sqtui did not send, and why: read-only mode, a cooldown, or the quota.
+"""An action sqtui did not send, and why: read-only mode, a cooldown, the quota, or a
+key whose scopes leave the action out.
 
 Raised by the guards of :class:`~sqtui.domain.session.Session` before any request,
 so a refusal costs nothing and never earns a ``KEEP_CALM`` from the server.
@@ -18,6 +19,7 @@ class RefusalReason(enum.StrEnum):
     READ_ONLY = "read_only"
     COOLDOWN = "cooldown"
     QUOTA = "quota"
+    NOT_ALLOWED = "not_allowed"
 
 
 class Refused(Exception):

@@ -42,8 +42,12 @@ log = logging.getLogger("sqtui.session")
 
 T = TypeVar("T")
 
-# RATE_LIMITED can last ~30 min; without a hint we pause polling for a while.
+# RATE_LIMITED can last ~30 min; without a hint we pause polling for a while (a
+# request that succeeds meanwhile ends the pause sooner).
 RATE_LIMIT_PAUSE = timedelta(minutes=5)
+# Running dots and service health are niceties: once the account and the quota are in,
+# they get this much longer before the overview goes on without them.
+RUNTIME_GRACE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,11 @@ class Session:
         self.rate_limited_until: datetime | None = None
         self.quota_loaded_at: datetime | None = None
         self.quota_source = QuotaSource.ACCOUNT_WIDE
+        # What this key may not do, learnt from 403 MISSING_SCOPE / RESOURCE_NOT_ALLOWED:
+        # (action, resource id or "*") -> the server's sentence. The key does not change
+        # under a session, so neither do these.
+        self.not_allowed: dict[tuple[str, str], str] = {}
+        self.runtime_grace = RUNTIME_GRACE_SECONDS
 
     # -- reading -----------------------------------------------------------------
 
@@ -137,25 +146,50 @@ class Session:
         The account-wide listings are the only way to count snapshots made elsewhere,
         but they have a rate limit of their own: periodic refreshes may skip them.
         """
-        account = await self._guard(self.client.me())
-        self.ledger.allowance = daily_allowance(account.user.plan.memory_limit_mb)
-        overview = Overview(account=account, refreshed_at=self.now())
-        for kind in ResourceKind:
+        # Statuses and service health are asked at once, beside the account, and never
+        # hold up what the guards need (the account and the quota).
+        runtime = asyncio.ensure_future(self._runtime())
+        try:
+            account = await self._guard(self.client.me())
+            self.ledger.allowance = daily_allowance(account.user.plan.memory_limit_mb)
+            overview = Overview(account=account, refreshed_at=self.now())
+            if quota:
+                await self._load_quota(account)
+            done, _ = await asyncio.wait({runtime}, timeout=self.runtime_grace)
+        except BaseException:
+            runtime.cancel()
+            raise
+        if done:
+            overview.statuses, overview.service = runtime.result()
+        else:
+            runtime.cancel()
+            log.info("statuses and service health too slow: shown as unknown")
+            overview.service = ServiceStatus(status="unknown", message="no answer yet")
+        self.overview = overview
+        return overview
+
+    async def _runtime(self) -> tuple[dict[str, ResourceStatus], ServiceStatus]:
+        """Running states of both kinds and service health, asked all at once."""
+
+        async def statuses(kind: ResourceKind) -> list[ResourceStatus]:
             try:
-                for status in await self._guard(self.client.statuses(kind)):
-                    overview.statuses[status.id] = status
+                return await self._guard(self.client.statuses(kind))
             except ApiError as error:
                 # Running dots are a nicety: the listing must not fail for them.
                 log.info("no %s statuses: %s", kind.value, error.code)
-        try:
-            overview.service = await self.client.service_status()
-        except ApiError as error:
-            log.info("no service status: %s", error.code)
-            overview.service = ServiceStatus(status="unknown", message=error.human())
-        if quota:
-            await self._load_quota(account)
-        self.overview = overview
-        return overview
+                return []
+
+        async def service() -> ServiceStatus:
+            try:
+                return await self.client.service_status()
+            except ApiError as error:
+                log.info("no service status: %s", error.code)
+                return ServiceStatus(status="unknown", message=error.human())
+
+        apps, databases, health = await asyncio.gather(
+            statuses(ResourceKind.APP), statuses(ResourceKind.DATABASE), service()
+        )
+        return {s.id: s for s in [*apps, *databases]}, health
 
     def adopt_cached(
         self,
@@ -188,6 +222,9 @@ class Session:
             self.client, account, self.ledger, per_resource=self._list
         )
         self.quota_loaded_at = self.now()
+        # A refusal holds only as long as the facts behind it: a fresh count with room
+        # lifts a DAILY_SNAPSHOTS_LIMIT_REACHED verdict our records cannot explain.
+        self.ledger.recounted(self.quota_loaded_at)
 
     async def list_snapshots(self, resource: Resource) -> list[Snapshot]:
         """The resource's snapshots, newest first; its pending snapshots listed are done."""
@@ -279,6 +316,23 @@ class Session:
         """The cooldown that blocks a create of ``resource`` now, if any."""
         return self.cooldowns.remaining(resource.id, self.monotonic())
 
+    def restore_cooldown(self, resource: Resource) -> CooldownLeft | None:
+        """The cooldown that blocks a restore of ``resource`` now (one per 60 s), if any."""
+        return self.cooldowns.restore_remaining(resource.id, self.monotonic())
+
+    def _check_allowed(self, action: str, resource: Resource) -> None:
+        for key in ((action, "*"), ("*", resource.id), (action, resource.id)):
+            why = self.not_allowed.get(key)
+            if why is not None:
+                raise Refused(RefusalReason.NOT_ALLOWED, f"Not sent: {why}")
+
+    def _learn_not_allowed(self, action: str, resource: Resource, error: ApiError) -> None:
+        """Remember what a scoped key may not do (it is not a bad key)."""
+        if not error.is_not_allowed:
+            return
+        key = ("*", resource.id) if error.code == "RESOURCE_NOT_ALLOWED" else (action, "*")
+        self.not_allowed[key] = error.human()
+
     def polling_paused_for(self) -> timedelta | None:
         """How long polling stays paused after ``RATE_LIMITED``, if it is."""
         if self.rate_limited_until is None:
@@ -298,6 +352,7 @@ class Session:
                 RefusalReason.READ_ONLY,
                 "Read-only mode: creating snapshots is turned off (--read-only).",
             )
+        self._check_allowed("create", resource)
         left = self.cooldown(resource)
         if left is not None:
             raise Refused(
@@ -305,9 +360,15 @@ class Session:
             )
         quota = self.quota()
         if quota.exhausted:
+            said = ""
+            if quota.exhausted_by_server and quota.used < quota.allowance:
+                said = (
+                    f" (the server said so; {quota.used} of {quota.allowance} counted here, "
+                    "a refresh counts again)"
+                )
             raise Refused(
                 RefusalReason.QUOTA,
-                "Not sent: the daily snapshot quota is used up"
+                f"Not sent: the daily snapshot quota is used up{said}"
                 f"{next_slot_text(quota.next_slot_at, self.now())}. "
                 "[DAILY_SNAPSHOTS_LIMIT_REACHED]",
                 next_slot_at=quota.next_slot_at,
@@ -344,6 +405,7 @@ class Session:
                 self.cooldowns.record_server_cooldown(resource.id, self.monotonic(), error.message)
             elif error.is_daily_quota:
                 self.ledger.record_server_exhausted(self.now())
+            self._learn_not_allowed("create", resource, error)
             raise
         except BaseException:
             # Cancelled while waiting (the app is quitting): the answer is lost, so
@@ -365,21 +427,50 @@ class Session:
                 RefusalReason.READ_ONLY,
                 "Read-only mode: restoring snapshots is turned off (--read-only).",
             )
+        self._check_allowed("restore", resource)
+        left = self.restore_cooldown(resource)
+        if left is not None:
+            raise Refused(
+                RefusalReason.COOLDOWN, f"Not sent: {left.human()}. [KEEP_CALM]", cooldown=left
+            )
 
     async def restore(self, resource: Resource, snapshot: Snapshot) -> None:
         """Restore ``snapshot`` over ``resource`` (destructive; the caller confirmed)."""
         self.check_restore(resource)
-        await self._guard(
-            self.client.restore_snapshot(
-                resource.kind, resource.id, snapshot.name, snapshot.version_id
+        sent_at = self.monotonic()
+        try:
+            await self._guard(
+                self.client.restore_snapshot(
+                    resource.kind, resource.id, snapshot.name, snapshot.version_id
+                )
             )
-        )
+        except ApiError as error:
+            if error.is_cooldown:
+                self.cooldowns.record_restore(resource.id, self.monotonic(), error.message)
+            elif error.is_network_error and error.request_sent:
+                # It may have been accepted: the server's cooldown may be running.
+                self.cooldowns.record_restore(resource.id, sent_at)
+            self._learn_not_allowed("restore", resource, error)
+            raise
+        except BaseException:
+            self.cooldowns.record_restore(resource.id, sent_at)
+            raise
+        # The server's minute runs from when it accepted the request, about when it was sent.
+        self.cooldowns.record_restore(resource.id, sent_at)
 
     async def _guard(self, call: Awaitable[T]) -> T:
         """Await an API call, noting a ``RATE_LIMITED`` answer to pause polling."""
         try:
-            return await call
+            answer = await call
         except ApiError as error:
             if error.is_rate_limited:
-                self.rate_limited_until = self.now() + RATE_LIMIT_PAUSE
+                pause = (
+                    timedelta(seconds=error.retry_after)
+                    if error.retry_after is not None
+                    else RATE_LIMIT_PAUSE
+                )
+                self.rate_limited_until = self.now() + pause
             raise
+        # The account answered: whatever limit was on it has lifted.
+        self.rate_limited_until = None
+        return answer

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
@@ -19,6 +21,14 @@ from sqtui.domain.flows.create import CreateOutcome, create_snapshot
 from sqtui.domain.history import Action, Outcome
 from sqtui.domain.refusal import Refused
 from sqtui.domain.session import Session
+
+log = logging.getLogger("sqtui.flows")
+
+# How long a restored resource gets to run again before we say it did not come back;
+# restarting usually takes seconds, a big application maybe a minute or two.
+COMEBACK_SECONDS = 300.0
+# Looks at its status: soon at first, then less often.
+COMEBACK_POLLS = (2.0, 3.0, 5.0, 10.0, 15.0)
 
 
 def confirms_restore(resource: Resource, typed: str) -> bool:
@@ -127,3 +137,97 @@ async def restore_snapshot(
         raise
     record(Action.RESTORE, Outcome.OK, resource, snapshot)
     return RestoreOutcome(resource, snapshot, RestoreState.DONE, safety=taken)
+
+
+class ComebackState(enum.StrEnum):
+    """What became of a restored resource."""
+
+    RUNNING = "running"
+    NOT_BACK = "not_back"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Comeback:
+    """Watching a restored resource until it runs again: how it ended, and when."""
+
+    resource: Resource
+    snapshot: Snapshot
+    state: ComebackState
+    waited_seconds: float
+    error: ApiError | None = None
+
+    def sentence(self, now: datetime) -> str:
+        """``worker is running again, restored from 03:13``, or what went wrong."""
+        name = printable(self.resource.name)
+        taken = restored_from(self.snapshot.modified, now)
+        if self.state is ComebackState.RUNNING:
+            return f"{name} is running again, restored from {taken}."
+        if self.state is ComebackState.NOT_BACK:
+            return (
+                f"{name} was restored from {taken} but is not running "
+                f"{_span(self.waited_seconds)} later: check it on Square Cloud."
+            )
+        why = printable(self.error.human()) if self.error is not None else "no answer"
+        return f"{name} was restored from {taken}; whether it runs again is unknown ({why})."
+
+
+def restored_from(when: datetime, now: datetime) -> str:
+    """The snapshot's local time: ``03:13`` on the same day, ``11-21 03:13`` otherwise."""
+    day = local_time(when, compact=True)
+    if day[:5] == local_time(now, compact=True)[:5]:
+        return day[6:]
+    return day
+
+
+def _span(seconds: float) -> str:
+    whole = max(1, round(seconds))
+    minutes, rest = divmod(whole, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+async def watch_comeback(
+    session: Session,
+    resource: Resource,
+    snapshot: Snapshot,
+    *,
+    give_up_after: float = COMEBACK_SECONDS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Comeback:
+    """After a restore, watch ``resource``'s status until it runs again (or the bound).
+
+    Applications are read one by one (``GET /apps/{id}/status``), databases from
+    ``/databases/status``. A status the key may not read, or a resource gone, ends the
+    watch as unknown; other failures are tried again until the bound.
+    """
+    bound = give_up_after / session.time_scale
+    started = session.monotonic()
+    last_error: ApiError | None = None
+    for attempt in range(10_000):
+        try:
+            status = await session.client.resource_status(resource.kind, resource.id)
+        except ApiError as error:
+            log.info("status of %s after a restore: %s", resource.id, error.code)
+            if error.is_access_denied:
+                raise
+            last_error = error
+            if error.is_not_allowed or error.is_not_found:
+                return Comeback(
+                    resource, snapshot, ComebackState.UNKNOWN, session.monotonic() - started, error
+                )
+        else:
+            last_error = None
+            if status.running:
+                waited = session.monotonic() - started
+                return Comeback(resource, snapshot, ComebackState.RUNNING, waited)
+        waited = session.monotonic() - started
+        if waited >= bound:
+            break
+        pause = COMEBACK_POLLS[min(attempt, len(COMEBACK_POLLS) - 1)] / session.time_scale
+        await sleep(min(pause, bound - waited))
+    waited = session.monotonic() - started
+    if last_error is not None:
+        return Comeback(resource, snapshot, ComebackState.UNKNOWN, waited, last_error)
+    return Comeback(resource, snapshot, ComebackState.NOT_BACK, waited)
