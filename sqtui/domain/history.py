@@ -1,7 +1,9 @@
 """The local history of every create, download and restore: what an incident review needs.
 
-One JSON object per line, only ever appended. Signed URL signatures and the API key
-never reach the file, and a damaged line costs that line only.
+One JSON object per line, only ever appended, each line in one write, so any number
+of sqtui (apps and scripts) can share the file. Signed URL signatures and the API key
+never reach the file, a damaged line costs that line only, and only the newest
+:data:`MAX_READ_BYTES` of a huge file are read.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from typing import Any
 from sqtui.api.models import Resource, Snapshot
 from sqtui.api.signed_url import redact_text
 from sqtui.display import mask
-from sqtui.storage.atomic import append_line
+from sqtui.storage.atomic import append_line, locked, read_tail
+
+# Only the end of the file is read (newest entries): thousands of entries, never gigabytes.
+MAX_READ_BYTES = 4 << 20
 
 
 class Action(enum.StrEnum):
@@ -55,6 +60,8 @@ class HistoryEntry:
     detail: str = ""
     path: str | None = None
     sha256: str | None = None
+    # The API base the action was sent to (absent from lines written before it was kept).
+    api_url: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("time", "snapshot_time"):
@@ -79,6 +86,7 @@ class HistoryEntry:
         detail: str = "",
         path: str | None = None,
         sha256: str | None = None,
+        api_url: str | None = None,
     ) -> HistoryEntry:
         """An entry about ``resource`` (and ``snapshot``, or just its ``version``)."""
         return cls(
@@ -94,15 +102,18 @@ class HistoryEntry:
             detail=detail,
             path=path,
             sha256=sha256,
+            api_url=api_url,
         )
 
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON object; times in UTC, ISO 8601."""
         data = asdict(self)
         data["action"], data["outcome"] = self.action.value, self.outcome.value
-        data["time"] = self.time.astimezone(UTC).isoformat()
+        data["time"] = _utc_text(self.time)
         if self.snapshot_time is not None:
-            data["snapshot_time"] = self.snapshot_time.astimezone(UTC).isoformat()
+            data["snapshot_time"] = _utc_text(self.snapshot_time)
+        if self.api_url is None:
+            del data["api_url"]
         return data
 
     @classmethod
@@ -124,7 +135,10 @@ class HistoryEntry:
             value = datetime.fromisoformat(text(key))
             if value.utcoffset() is None:
                 raise ValueError(f"{key} has no time zone")
-            return value.astimezone(UTC)
+            try:
+                return value.astimezone(UTC)
+            except OverflowError:
+                raise ValueError(f"{key} is outside the calendar in UTC") from None
 
         return cls(
             time=when("time"),
@@ -139,7 +153,16 @@ class HistoryEntry:
             detail=optional("detail") or "",
             path=optional("path"),
             sha256=optional("sha256"),
+            api_url=optional("api_url"),
         )
+
+
+def _utc_text(when: datetime) -> str:
+    """``when`` in UTC as ISO 8601; as given when UTC is outside the calendar (year 1)."""
+    try:
+        return when.astimezone(UTC).isoformat()
+    except OverflowError:
+        return when.isoformat()
 
 
 class History:
@@ -150,6 +173,8 @@ class History:
         # Longest first, so a secret that contains another is masked whole.
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         self.skipped = 0
+        # True when the file is longer than what is read: older entries are left out.
+        self.truncated = False
         # Why the file could not be read, if it could not.
         self.unreadable: str | None = None
 
@@ -173,30 +198,43 @@ class History:
             detail=self._scrub(entry.detail),
             path=clean(entry.path),
             sha256=clean(entry.sha256),
+            api_url=clean(entry.api_url),
         )
 
     def append(self, entry: HistoryEntry) -> None:
-        """Add one line; creates the file (owner-only) and its folders if needed."""
-        append_line(self.path, json.dumps(self._scrubbed(entry).to_json(), ensure_ascii=False))
+        """Add one line; creates the file (owner-only) and its folders if needed.
+
+        Under the file's lock, so the check that the last line is whole (a writer may
+        have died mid-line) sees every other sqtui's line complete.
+        """
+        line = json.dumps(self._scrubbed(entry).to_json(), ensure_ascii=False)
+        with locked(self.path):
+            append_line(self.path, line)
 
     def read(self, limit: int | None = None) -> list[HistoryEntry]:
-        """Entries newest first (at most ``limit``); damaged lines are counted in ``skipped``."""
+        """Entries newest first (at most ``limit``); damaged lines are counted in ``skipped``.
+
+        Only the last :data:`MAX_READ_BYTES` of the file are read (``truncated`` says so).
+        """
         self.skipped = 0
+        self.truncated = False
         try:
-            raw = self.path.read_bytes()
+            raw, self.truncated = read_tail(self.path, MAX_READ_BYTES)
         except FileNotFoundError:
+            self.unreadable = None
             return []
         except OSError as error:
             # Unreadable (a folder in its place, no permission): the work goes on.
             self.unreadable = error.strerror or str(error)
             return []
+        self.unreadable = None
         entries: list[HistoryEntry] = []
         for line in raw.split(b"\n"):
             if not line.strip():
                 continue
             try:
                 entries.append(HistoryEntry.from_json(json.loads(line.decode("utf-8"))))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError, OverflowError):
                 self.skipped += 1
         # Newest first by time; among equal times, the later line first.
         entries.reverse()

@@ -27,11 +27,15 @@ class Recorder:
         profile: str,
         now: Callable[[], datetime],
         warn: Callable[[str], None] | None = None,
+        api_url: str | None = None,
     ) -> None:
         self.history = history
         self.profile = profile
         self.now = now
         self.warn = warn
+        self.api_url = api_url
+        # Each distinct failure is said once a run, not after every action.
+        self._warned: set[str] = set()
 
     def record(
         self,
@@ -60,10 +64,13 @@ class Recorder:
             detail=detail,
             path=str(path.absolute()) if path is not None else None,
             sha256=sha256,
+            api_url=self.api_url,
         )
         try:
             self.history.append(entry)
         except OSError as error:
             log.warning("could not write the history: %s", error)
-            if self.warn is not None:
-                self.warn(f"The history could not be written ({error.strerror or error}).")
+            sentence = f"The history could not be written ({error.strerror or error})."
+            if self.warn is not None and sentence not in self._warned:
+                self._warned.add(sentence)
+                self.warn(sentence)

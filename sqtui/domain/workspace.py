@@ -69,7 +69,9 @@ def open_workspace(
         read_only=settings.read_only,
         pending=pending,
         cooldowns=Cooldowns(USER_SECONDS / scale, RESOURCE_SECONDS / scale),
-        recorder=Recorder(history, profile=settings.profile, now=now, warn=warn),
+        recorder=Recorder(
+            history, profile=settings.profile, now=now, warn=warn, api_url=settings.api_url
+        ),
         cache_path=settings.locations.cache_file(settings.profile),
         time_scale=scale,
         pending_timeout=timedelta(minutes=settings.pending_timeout_minutes),
