@@ -29,6 +29,8 @@ class RunSettings:
     # Durations of the demo simulator are divided by this; the client's cooldowns
     # and polling follow it so the demo behaves like the real service, only faster.
     time_scale: float = 1.0
+    config_warnings: tuple[str, ...] = ()
+    """What the config file holds that sqtui does not know (shown at start)."""
 
     @property
     def downloads(self) -> Path:
@@ -68,4 +70,5 @@ def resolve_settings(
         download_dir=directory.expanduser() if directory else None,
         pending_timeout_minutes=config.pending_timeout_minutes,
         theme=config.theme,
+        config_warnings=config.warnings,
     )

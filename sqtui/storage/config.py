@@ -1,7 +1,13 @@
-"""The TOML configuration file: download directory, read-only mode, theme and profiles."""
+"""The TOML configuration file: download directory, read-only mode, theme and profiles.
+
+A value that cannot be used is an error (the file is refused); a name sqtui does not
+know (a typo such as ``them``, an unknown theme) is a warning: the file still loads,
+and the warnings are shown at start and by ``sqtui config``.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -15,6 +21,36 @@ DEFAULT_PENDING_TIMEOUT_MINUTES = 15.0
 # Names that suggest a credential; a key in a config file is a plaintext key on disk.
 _SECRET_NAMES = frozenset({"key", "token", "secret", "password", "apikey", "auth", "authorization"})
 _SECRET_SUFFIXES = ("_key", "_token", "_secret", "_password")
+
+SETTINGS = ("download_dir", "read_only", "theme", "pending_timeout_minutes", "profiles")
+"""The settings of the file's top level."""
+PROFILE_SETTINGS = ("api_url", "read_only", "download_dir")
+"""The settings of a ``[profiles.NAME]`` table."""
+
+THEMES = (
+    "ansi-dark",
+    "ansi-light",
+    "atom-one-dark",
+    "atom-one-light",
+    "catppuccin-frappe",
+    "catppuccin-latte",
+    "catppuccin-macchiato",
+    "catppuccin-mocha",
+    "dracula",
+    "flexoki",
+    "gruvbox",
+    "monokai",
+    "nord",
+    "rose-pine",
+    "rose-pine-dawn",
+    "rose-pine-moon",
+    "solarized-dark",
+    "solarized-light",
+    "textual-dark",
+    "textual-light",
+    "tokyo-night",
+)
+"""The themes the app offers (Textual's built-in ones; a test keeps the two equal)."""
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
 _TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
@@ -39,6 +75,8 @@ class Config:
     theme: str | None = None
     pending_timeout_minutes: float = DEFAULT_PENDING_TIMEOUT_MINUTES
     profiles: Mapping[str, ProfileConfig] = field(default_factory=lambda: MappingProxyType({}))
+    warnings: tuple[str, ...] = ()
+    """What in the file was not understood and is ignored (one sentence each)."""
 
     def profile(self, name: str) -> ProfileConfig:
         """The settings of profile ``name``; an unknown profile has no overrides."""
@@ -83,18 +121,29 @@ class _Source:
         self.lines = text.splitlines()
 
     def line_of(self, table: tuple[str, ...], key: str) -> int | None:
-        # tomllib gives no positions for values, so find "key =" inside the right table.
+        # tomllib gives no positions for values, so find "key =" inside the right table,
+        # else the first table header under (table + key).
         wanted = ".".join(table)
+        below = ".".join((*table, key))
         current = ""
+        first_header: int | None = None
         pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
         for number, text in enumerate(self.lines, start=1):
             header = _TABLE_HEADER.match(text)
             if header:
                 current = re.sub(r"\s*\.\s*", ".", header.group(1)).replace('"', "")
+                current = current.strip("[]")
+                if first_header is None and (current == below or current.startswith(below + ".")):
+                    first_header = number
                 continue
             if current == wanted and pattern.match(text):
                 return number
-        return None
+        return first_header
+
+    def where(self, table: tuple[str, ...], key: str) -> str:
+        """``path line N`` (or just the path) for a setting, to start a sentence."""
+        line = self.line_of(table, key)
+        return f"{self.path} line {line}" if line is not None else str(self.path)
 
     def error(self, table: tuple[str, ...], key: str, problem: str) -> ConfigError:
         return ConfigError(self.path, problem, self.line_of(table, key))
@@ -115,6 +164,37 @@ def _find_secret(source: _Source, table: dict[str, Any], where: tuple[str, ...])
             )
         if isinstance(value, dict):
             _find_secret(source, value, (*where, name))
+
+
+def _suggestion(name: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown(
+    source: _Source, table: dict[str, Any], where: tuple[str, ...], known: tuple[str, ...]
+) -> list[str]:
+    """A warning for each name in ``table`` that is not a setting there."""
+    warnings = []
+    for name in table:
+        if name not in known:
+            setting = ".".join((*where, name))
+            warnings.append(
+                f"{source.where(where, name)}: unknown setting {setting!r}"
+                f"{_suggestion(name, known)}; it is ignored"
+            )
+    return warnings
+
+
+def _theme(source: _Source, table: dict[str, Any], warnings: list[str]) -> str | None:
+    theme = _text(source, table, (), "theme")
+    if theme is None or theme in THEMES:
+        return theme
+    warnings.append(
+        f"{source.where((), 'theme')}: unknown theme {theme!r}{_suggestion(theme, THEMES)}; "
+        f"using the default. Valid themes: {', '.join(THEMES)}"
+    )
+    return None
 
 
 def _bool(source: _Source, table: dict[str, Any], where: tuple[str, ...], key: str) -> bool | None:
@@ -163,7 +243,9 @@ def _timeout(source: _Source, table: dict[str, Any]) -> float:
     return float(value)
 
 
-def _profiles(source: _Source, table: dict[str, Any]) -> Mapping[str, ProfileConfig]:
+def _profiles(
+    source: _Source, table: dict[str, Any], warnings: list[str]
+) -> Mapping[str, ProfileConfig]:
     raw = table.get("profiles")
     if raw is None:
         return MappingProxyType({})
@@ -176,6 +258,7 @@ def _profiles(source: _Source, table: dict[str, Any]) -> Mapping[str, ProfileCon
             raise source.error(
                 ("profiles",), name, f"profiles.{name} must be a table, like [profiles.{name}]"
             )
+        warnings += _unknown(source, entry, where, PROFILE_SETTINGS)
         profiles[name] = ProfileConfig(
             api_url=_api_url(source, entry, where),
             read_only=_bool(source, entry, where, "read_only"),
@@ -196,12 +279,14 @@ def parse_config(text: str, path: Path) -> Config:
         problem = _TOML_END.sub(" (at the end of the file)", _TOML_POSITION.sub("", message))
         raise ConfigError(path, f"this is not valid TOML: {problem}", line) from None
     _find_secret(source, table, ())
+    warnings = _unknown(source, table, (), SETTINGS)
     return Config(
         download_dir=_directory(source, table, (), "download_dir"),
         read_only=bool(_bool(source, table, (), "read_only")),
-        theme=_text(source, table, (), "theme"),
+        theme=_theme(source, table, warnings),
         pending_timeout_minutes=_timeout(source, table),
-        profiles=_profiles(source, table),
+        profiles=_profiles(source, table, warnings),
+        warnings=tuple(warnings),
     )
 
 

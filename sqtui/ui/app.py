@@ -70,6 +70,9 @@ class SqtuiApp(App[None]):
         self._quit_question: ConfirmScreen | None = None
 
     def on_mount(self) -> None:
+        for warning in self.settings.config_warnings:
+            # A typo in the config is said, never taken silently; the app still starts.
+            self.notify(warning, title="Config file", severity="warning", markup=False, timeout=15)
         theme = self.settings.theme
         if theme and theme in self.available_themes:
             self.theme = theme
