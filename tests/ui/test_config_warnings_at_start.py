@@ -8,8 +8,8 @@ from typing import Any
 
 from sqtui.domain.settings import resolve_settings
 from sqtui.storage.locations import Locations
-from sqtui.ui.screens.main import MainScreen
 from tests.ui.conftest import notifications, wait_for
+from tests.ui.test_main_screen import loaded
 
 
 async def test_config_typos_are_a_warning_at_start(make_harness: Any, tmp_path: Path) -> None:
@@ -20,7 +20,7 @@ async def test_config_typos_are_a_warning_at_start(make_harness: Any, tmp_path: 
     settings = resolve_settings(env={}, locations=where)
     h.app.settings = replace(h.app.settings, config_warnings=settings.config_warnings)
     async with h.app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+        await wait_for(pilot, loaded(h))
         shown = notifications(h.app)
         assert any("unknown setting 'them' (did you mean 'theme'?)" in n for n in shown)
         assert any("unknown theme 'nrod' (did you mean 'nord'?)" in n for n in shown)

@@ -16,7 +16,7 @@ from sqtui.ui.screens.confirm import ConfirmScreen
 from sqtui.ui.screens.main import MainScreen
 from tests.ui.conftest import Harness, wait_for
 from tests.ui.test_download_restore import open_download_dialog
-from tests.ui.test_main_screen import main_of
+from tests.ui.test_main_screen import loaded, main_of
 
 SIZE = (100, 30)
 
@@ -98,6 +98,6 @@ async def test_quitting_anyway_records_the_download_as_cancelled(
 async def test_quit_without_work_does_not_ask(make_harness: Any) -> None:
     h = make_harness()
     async with h.app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+        await wait_for(pilot, loaded(h))
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not h.app.is_running)

@@ -1,7 +1,10 @@
-"""The downloads panel: each transfer with a bar, bytes, speed and ETA; cancellable.
+"""The downloads panel: each transfer with a bar, bytes, speed and ETA; cancellable,
+and a failed one can be retried (resuming from its partial file).
 
 The panel owns its transfers: it runs the download flow for each in a worker of its
-own, and tells the screen what runs on which snapshot through messages.
+own, and tells the screen what runs on which snapshot through messages. Its rows are
+fitted to its width by priority: the state (ETA, speed, saved, failed) is never cut;
+the bar narrows, then the file label is shortened.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from sqtui.api.models import Resource, Snapshot
-from sqtui.display import local_time, printable, seconds_text, size_text
+from sqtui.display import local_time, printable, seconds_text, shorten, size_text
 from sqtui.domain.download import Progress
 from sqtui.domain.flows import DownloadState, download_snapshot
 from sqtui.domain.workspace import Workspace
@@ -24,6 +27,11 @@ from sqtui.ui.activity import Activity
 from sqtui.ui.messages import SnapshotActivity
 
 BAR_WIDTH = 12
+NARROW_BAR_WIDTH = 6
+MIN_FILE_WIDTH = 20
+"""The file label keeps at least this much (less only if it is shorter)."""
+COLUMNS = 3
+RETRYABLE = frozenset({"failed", "cancelled"})
 
 
 @dataclass
@@ -38,23 +46,49 @@ class Transfer:
     progress: Progress | None = None
     state: str = "running"  # running | done | failed | cancelled
     detail: str = ""
+    # What was asked for, so a failed transfer can be started again.
+    resource: Resource | None = None
+    snapshot: Snapshot | None = None
 
     @property
     def running(self) -> bool:
         """Still transferring."""
         return self.state == "running"
 
+    @property
+    def retryable(self) -> bool:
+        """Ended without a file, and knows what to fetch again."""
+        return self.state in RETRYABLE and self.resource is not None and self.snapshot is not None
 
-def _bar(fraction: float) -> str:
-    filled = round(fraction * BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
+    def file_label(self, width: int) -> str:
+        """The label in ``width`` columns: the name is shortened before the time."""
+        label = printable(self.label)
+        if len(label) <= width or self.resource is None or self.snapshot is None:
+            return shorten(label, width)
+        when = local_time(self.snapshot.modified, compact=True)
+        room = width - len(when) - 1
+        if room < 4:
+            return shorten(label, width)
+        return f"{shorten(printable(self.resource.name), room)} {when}"
+
+
+def _bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled)
 
 
 class DownloadsPanel(DataTable[Text]):
-    """Rows of transfers; ``x`` cancels the selected one, ``c`` clears finished ones."""
+    """Rows of transfers; ``x`` cancels the selected one, ``R`` (or ``enter``) retries a
+    failed one, ``c`` clears finished ones."""
 
     BINDINGS = [
         Binding("x", "cancel_selected", "Cancel download", tooltip="cancel the selected download"),
+        Binding(
+            "R",
+            "retry_selected",
+            "Retry",
+            tooltip="retry the selected failed download (resumes its partial file); also enter",
+        ),
         Binding("c", "clear_finished", "Clear finished", tooltip="clear finished downloads"),
     ]
 
@@ -70,13 +104,17 @@ class DownloadsPanel(DataTable[Text]):
             label=f"{resource.name} {local_time(snapshot.modified)}",
             path=path,
             total=snapshot.size,
+            resource=resource,
+            snapshot=snapshot,
         )
         known = self.transfers.get(transfer.key)
         if known is not None:
             if known.running:
                 self.notify("That download is already running.", severity="warning")
                 return
-            self.action_clear_finished()
+            # Started again (a retry, or the same file once more): it takes the old row.
+            del self.transfers[known.key]
+            self.remove_row(known.key)
         self.add(transfer)
         self._run(resource, snapshot, transfer)
 
@@ -125,6 +163,7 @@ class DownloadsPanel(DataTable[Text]):
                 timeout=8,
             )
         self.update(transfer)
+        self.refresh_bindings()
 
     def on_mount(self) -> None:
         self.add_column("File", key="file")
@@ -135,14 +174,30 @@ class DownloadsPanel(DataTable[Text]):
     def add(self, transfer: Transfer) -> None:
         """Show a new transfer (the panel appears when it has one)."""
         self.transfers[transfer.key] = transfer
-        self.add_row(*self._cells(transfer), key=transfer.key)
+        self.add_row(Text(), Text(), Text(), key=transfer.key)
         self.display = True
+        self._redraw()
 
     def update(self, transfer: Transfer) -> None:
-        """Redraw one transfer's row."""
-        _file, progress_cell, status_cell = self._cells(transfer)
-        self.update_cell(transfer.key, "progress", progress_cell)
-        self.update_cell(transfer.key, "status", status_cell)
+        """Redraw a transfer's row (every row: they share the column widths)."""
+        self._redraw()
+
+    def on_resize(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """Fit every row to the panel's width, state first, and draw it."""
+        fitted = _fit(list(self.transfers.values()), self._room())
+        for key, cells in fitted.items():
+            for column, cell in zip(("file", "progress", "status"), cells, strict=True):
+                self.update_cell(key, column, cell, update_width=True)
+
+    def _room(self) -> int:
+        """Columns for the cells themselves (each column is padded on both sides)."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return 1_000  # not laid out yet: the next resize fits it
+        return max(0, width - 2 * self.cell_padding * COLUMNS)
 
     @property
     def running(self) -> list[Transfer]:
@@ -160,6 +215,39 @@ class DownloadsPanel(DataTable[Text]):
             return
         transfer.cancel.set()
 
+    def _selected(self) -> Transfer | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.transfers.get(str(key))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``R`` shows only on a row that can be retried."""
+        if action == "retry_selected":
+            selected = self._selected()
+            return selected is not None and selected.retryable
+        return True
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def action_retry_selected(self) -> None:
+        """Start the failed or cancelled transfer under the cursor again."""
+        transfer = self._selected()
+        if transfer is None or not transfer.retryable:
+            self.notify("Only a failed or cancelled download can be retried.", severity="warning")
+            return
+        assert transfer.resource is not None and transfer.snapshot is not None
+        self.start(transfer.resource, transfer.snapshot, transfer.path)
+        self.refresh_bindings()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """``enter`` on a failed row retries it; on other rows it does nothing."""
+        transfer = self.transfers.get(str(event.row_key.value))
+        if transfer is not None and transfer.retryable:
+            event.stop()
+            self.action_retry_selected()
+
     def action_clear_finished(self) -> None:
         """Remove finished, failed and cancelled transfers from the panel."""
         for key, transfer in list(self.transfers.items()):
@@ -167,31 +255,83 @@ class DownloadsPanel(DataTable[Text]):
                 del self.transfers[key]
                 self.remove_row(key)
         self.display = bool(self.transfers)
+        self._redraw()
+        self.refresh_bindings()
 
-    def _cells(self, transfer: Transfer) -> tuple[Text, Text, Text]:
+
+def _status_parts(transfer: Transfer) -> tuple[list[str], str, str]:
+    """The status words by priority (the first is never dropped), their style, and
+    the word that opens them."""
+    progress = transfer.progress
+    if transfer.state == "running":
+        parts: list[str] = []
+        if progress and progress.eta_seconds is not None:
+            parts.append(f"ETA {seconds_text(progress.eta_seconds)}")
+        if progress and progress.speed_bps > 0:
+            parts.append(f"{size_text(int(progress.speed_bps))}/s")
+        parts.append(_of(progress.received if progress else 0, transfer.total))
+        if progress and progress.resumes:
+            parts.append(f"resumed {progress.resumes} times")
+        return parts, "", ""
+    styles = {"done": "green", "failed": "bold red", "cancelled": "dim"}
+    words = {"done": "✓ saved", "failed": "✗ failed", "cancelled": "cancelled"}
+    parts = [words[transfer.state]]
+    if transfer.detail:
+        parts.append(printable(transfer.detail))
+    return parts, styles[transfer.state], words[transfer.state]
+
+
+def _status_text(transfer: Transfer, width: int) -> Text:
+    """As many status words as fit in ``width``, most useful first; the last one that
+    does not fit whole (a path, a reason) is shortened rather than dropped."""
+    parts, style, word = _status_parts(transfer)
+    shown = parts[0]
+    for part in parts[1:]:
+        candidate = f"{shown} · {part}"
+        if len(candidate) <= width:
+            shown = candidate
+            continue
+        if transfer.state != "running" and width - len(shown) - 3 >= 8:
+            shown = f"{shown} · {shorten(part, width - len(shown) - 3)}"
+        break
+    text = Text(shown, no_wrap=True)
+    if word:
+        text.stylize(style, 0, len(word))
+    return text
+
+
+def _fit(transfers: list[Transfer], room: int) -> dict[str, tuple[Text, Text, Text]]:
+    """Each transfer's three cells fitted together into ``room`` columns.
+
+    The status comes first (an ETA or a "failed" is never cut), then the bar, which
+    narrows, and the file label takes what is left (shortened with an ellipsis).
+    """
+    if not transfers:
+        return {}
+    bar_width = BAR_WIDTH if room >= 76 else NARROW_BAR_WIDTH
+    progress_width = bar_width + 5  # " 100%"
+    labels = [printable(t.label) for t in transfers]
+    file_floor = min(MIN_FILE_WIDTH, max(len(label) for label in labels))
+    status_room = max(1, room - progress_width - file_floor)
+    statuses = [_status_text(t, status_room) for t in transfers]
+    status_width = max(s.cell_len for s in statuses)
+    file_width = max(1, min(room - progress_width - status_width, max(map(len, labels))))
+    cells: dict[str, tuple[Text, Text, Text]] = {}
+    for transfer, status in zip(transfers, statuses, strict=True):
         progress = transfer.progress
         fraction = progress.fraction if progress else 0.0
-        file_cell = Text(printable(transfer.label), no_wrap=True, overflow="ellipsis")
         if transfer.state == "running":
-            bar = Text(f"{_bar(fraction)} {fraction * 100:3.0f}%")
-            received = progress.received if progress else 0
-            # Most useful first, so a narrow panel cuts the least useful part.
-            parts = []
-            if progress and progress.speed_bps > 0:
-                parts.append(f"{size_text(int(progress.speed_bps))}/s")
-            if progress and progress.eta_seconds is not None:
-                parts.append(f"ETA {seconds_text(progress.eta_seconds)}")
-            parts.append(_of(received, transfer.total))
-            if progress and progress.resumes:
-                parts.append(f"resumed {progress.resumes} times")
-            return file_cell, bar, Text(" · ".join(parts), no_wrap=True, overflow="ellipsis")
-        styles = {"done": "green", "failed": "bold red", "cancelled": "dim"}
-        words = {"done": "✓ saved", "failed": "✗ failed", "cancelled": "cancelled"}
-        bar = Text(_bar(1.0 if transfer.state == "done" else fraction), style="dim")
-        outcome = Text(words[transfer.state], style=styles[transfer.state])
-        if transfer.detail:
-            outcome.append(f" · {printable(transfer.detail)}")
-        return file_cell, bar, outcome
+            bar = Text(f"{_bar(fraction, bar_width)} {fraction * 100:3.0f}%")
+        else:
+            done = 1.0 if transfer.state == "done" else fraction
+            bar = Text(_bar(done, bar_width), style="dim")
+        file_cell = Text(transfer.file_label(file_width), no_wrap=True)
+        # Every cell of a column has the column's width, so the widths never jitter.
+        file_cell.truncate(file_width, pad=True)
+        bar.truncate(progress_width, pad=True)
+        status.truncate(status_width, pad=True)
+        cells[transfer.key] = (file_cell, bar, status)
+    return cells
 
 
 def _of(received: int, total: int) -> str:
