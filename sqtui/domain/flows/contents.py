@@ -96,6 +96,24 @@ async def open_contents(
         if not cached:
             raise
         listing, stale = cached, True
+    return contents_from(session, resource, cache, listing, stale=stale)
+
+
+def contents_from(
+    session: Session,
+    resource: Resource,
+    cache: DirectoryCache | None,
+    listing: list[Snapshot],
+    *,
+    stale: bool | None = None,
+) -> OpenedContents:
+    """Every version of ``listing`` (the app's, already shown: no request).
+
+    A cached view's snapshots have no links: they read from the directory cache only,
+    and the result is stale.
+    """
+    if stale is None:
+        stale = not any(s.url for s in listing)
 
     async def relist() -> list[Snapshot]:
         return await session.list_snapshots(resource)
