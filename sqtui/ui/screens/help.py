@@ -16,9 +16,21 @@ from sqtui.ui.keys import KeyRow
 
 
 class HelpScreen(ModalScreen[None]):
-    """A scrollable table of the keys in force; ``escape``, ``q`` or ``?`` closes it."""
+    """A scrollable table of the keys in force; ``escape``, ``q`` or ``?`` closes it.
 
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", tooltip="close this help")]
+    It moves with the keys of the lists: ``j``/``k`` and arrows, ``g``/``G`` and
+    ``home``/``end``, page up and down.
+    """
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", tooltip="close this help"),
+        Binding("j,down", "move(1)", "Down", show=False),
+        Binding("k,up", "move(-1)", "Up", show=False),
+        Binding("g,home", "edge(False)", "Top", show=False),
+        Binding("G,end", "edge(True)", "Bottom", show=False),
+        Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+    ]
 
     def __init__(self, rows: Sequence[KeyRow]) -> None:
         super().__init__()
@@ -41,6 +53,30 @@ class HelpScreen(ModalScreen[None]):
                     style="dim",
                 )
             )
+
+    @property
+    def _body(self) -> VerticalScroll:
+        return self.query_one("#help", VerticalScroll)
+
+    def action_move(self, lines: int) -> None:
+        """Scroll by ``lines`` (negative: up)."""
+        body = self._body
+        body.scroll_to(y=body.scroll_y + lines, animate=False)
+
+    def action_page(self, pages: int) -> None:
+        """Scroll by ``pages`` screens (negative: up)."""
+        body = self._body
+        body.scroll_to(
+            y=body.scroll_y + pages * body.scrollable_content_region.height, animate=False
+        )
+
+    def action_edge(self, bottom: bool) -> None:
+        """Go to the top, or to the bottom."""
+        body = self._body
+        if bottom:
+            body.scroll_end(animate=False, immediate=True)
+        else:
+            body.scroll_home(animate=False, immediate=True)
 
     def action_close(self) -> None:
         """Close the help."""
