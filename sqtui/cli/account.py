@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import getpass
 import sys
 
 from sqtui.api.errors import ApiError
 from sqtui.cli.exit_codes import ExitCode, exit_code_for
-from sqtui.cli.options import common_options, settings_from
+from sqtui.cli.options import QuietParser, key_options, settings_from
 from sqtui.display import mask, printable
 from sqtui.domain.login import account_label, check_key
 from sqtui.storage.config import ConfigError, load_config, sample_config
-from sqtui.storage.credentials import CredentialError, NoKeyringAvailable, delete_key, set_key
+from sqtui.storage.credentials import (
+    ENV_KEY,
+    CredentialError,
+    NoKeyringAvailable,
+    delete_key,
+    keyring_available,
+    set_key,
+)
 from sqtui.storage.locations import Locations
 
 
 def config_command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = QuietParser(
         prog="sqtui config",
         description="Show where sqtui keeps its files, or print a sample config file.",
     )
@@ -48,17 +54,41 @@ def config_command(argv: list[str]) -> int:
     return ExitCode.OK
 
 
+def _no_keyring(command: str) -> str:
+    """What to do instead of ``sqtui login``/``logout`` on a machine with no keyring."""
+    if command == "logout":
+        return (
+            "There is no OS keyring on this machine, so no key is stored here to forget. "
+            f"If a shell has the key in {ENV_KEY}, run `unset {ENV_KEY}` there."
+        )
+    return (
+        "There is no OS keyring on this machine (usual over SSH on a server without a "
+        "desktop session), so `sqtui login` has nowhere to keep the key; nothing was read. "
+        f"Give it to this shell instead: `read -rs {ENV_KEY} && export {ENV_KEY}` "
+        "(typed without echo, kept out of the shell history). The app's login screen can "
+        "also use a key for its session only."
+    )
+
+
 def login_command(command: str, argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = QuietParser(
         prog=f"sqtui {command}",
-        parents=[common_options()],
+        parents=[key_options(api_url=command == "login")],
         description=(
-            "Store an API key in the OS keyring (read without echo, or from standard input)."
+            "Check an API key, then store it in the OS keyring (read without echo, or "
+            "from standard input; never from the command line). Without a keyring, "
+            f"export {ENV_KEY} instead."
             if command == "login"
-            else "Forget the API key stored for a profile."
+            else "Forget the API key stored in the OS keyring for a profile."
         ),
     )
     args = parser.parse_args(argv)
+    if not keyring_available():
+        if command == "logout":
+            print(_no_keyring(command))
+            return ExitCode.OK
+        print(f"sqtui: {_no_keyring(command)}", file=sys.stderr)
+        return ExitCode.FAILED
     if command == "logout":
         try:
             removed = delete_key(args.profile)
@@ -90,7 +120,10 @@ def login_command(command: str, argv: list[str]) -> int:
         return exit_code_for(error)
     try:
         set_key(args.profile, key)
-    except (NoKeyringAvailable, CredentialError) as error:
+    except NoKeyringAvailable:
+        print(f"sqtui: the key works, but {_no_keyring(command)}", file=sys.stderr)
+        return ExitCode.FAILED
+    except CredentialError as error:
         print(f"sqtui: the key works, but it could not be stored: {error}", file=sys.stderr)
         return ExitCode.FAILED
     print(f"Signed in as {printable(account)} (key {mask(key)}, profile {args.profile!r}).")

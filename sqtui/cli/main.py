@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from sqtui import __version__
 from sqtui.cli.exit_codes import ExitCode
-from sqtui.cli.options import common_options, settings_from
+from sqtui.cli.options import QuietParser, common_options, settings_from
 from sqtui.storage.config import ConfigError
+
+# The exit status when the reader of the output went away: 128 + SIGPIPE, as shells
+# report for coreutils (``yes | head -1``).
+BROKEN_PIPE = 141
 
 
 def _app_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = QuietParser(
         prog="sqtui",
         parents=[common_options()],
         description=(
@@ -31,8 +36,35 @@ def _app_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run sqtui with ``argv`` (default: the process arguments); return the exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """Run sqtui with ``argv`` (default: the process arguments); return the exit code.
+
+    Output piped to a reader that stops early (``sqtui snapshots list | head -1``) ends
+    the run quietly with :data:`BROKEN_PIPE`, as the shell reports ``ls | head -1``.
+    """
+    try:
+        code = _dispatch(list(sys.argv[1:] if argv is None else argv))
+        # What is still buffered goes now, while a closed pipe can still be caught.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return BROKEN_PIPE
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the flush at exit cannot fail again.
+
+    The recipe of the Python documentation (signal module, "Note on SIGPIPE").
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        # No real file descriptor (an embedded or captured stream): drop the buffer.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives until exit)
+
+
+def _dispatch(args: list[str]) -> int:
     if args and args[0] == "sim":
         from sqtui.sim.cli import main as sim_main
 

@@ -3,12 +3,15 @@
 The cache holds the account and the listings in the API's own shapes (read back with
 the same parsers) without the signed URLs and keys: those are credentials, and a
 cached row cannot be downloaded anyway. A cached view is always shown as stale.
+It also keeps the resource last viewed, so the next start opens it again. A cache
+that cannot be read (damaged, too large, odd dates) is a warning, never a crash.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +25,13 @@ from sqtui.api.models import (
     Snapshot,
 )
 from sqtui.api.parsing import parse_account, parse_snapshots, parse_time
-from sqtui.storage.atomic import write_atomic
+from sqtui.storage.atomic import read_limited, write_atomic
 
 log = logging.getLogger("sqtui.cache")
 
 FORMAT = 1
+# Hundreds of resources with thirty snapshots each take well under a megabyte.
+MAX_FILE_BYTES = 16 << 20
 
 
 @dataclass
@@ -36,6 +41,8 @@ class CachedView:
     account: Account
     listings: dict[str, list[Snapshot]] = field(default_factory=dict)
     saved_at: datetime | None = None
+    # The resource last viewed (its id), opened again at the next start.
+    selected: str | None = None
 
 
 def _resource_json(resource: Resource) -> dict[str, Any]:
@@ -72,12 +79,20 @@ def save_view(
     account: Account,
     listings: dict[str, list[Snapshot]],
     now: datetime,
+    *,
+    selected: str | None = None,
 ) -> None:
-    """Write the view atomically; a failure is logged, never raised."""
+    """Write the view atomically; a failure is logged, never raised.
+
+    ``selected`` is the resource last viewed; without it, the one saved before is kept.
+    """
+    if selected is None:
+        selected = _saved_selection(path, api_url)
     user, plan = account.user, account.user.plan
     data = {
         "format": FORMAT,
         "api_url": api_url,
+        "selected": selected,
         "saved_at": now.astimezone(UTC).isoformat(),
         "account": {
             "user": {
@@ -111,19 +126,59 @@ def save_view(
     }
     try:
         write_atomic(path, json.dumps(data))
-    except OSError as error:
+    except (OSError, ValueError, OverflowError) as error:
         log.warning("could not save the account cache: %s", error)
 
 
-def load_view(path: Path, api_url: str) -> CachedView | None:
-    """The saved view for ``api_url``, or None if there is none or it is unreadable."""
+def remember_selected(path: Path, api_url: str, resource_id: str) -> None:
+    """Keep ``resource_id`` as the resource last viewed; a failure is logged, never raised."""
+    data = _read(path)
+    if data is None or data.get("api_url") != api_url or data.get("selected") == resource_id:
+        return
+    data["selected"] = resource_id
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        write_atomic(path, json.dumps(data))
+    except OSError as error:
+        log.warning("could not save the resource last viewed: %s", error)
+
+
+def _saved_selection(path: Path, api_url: str) -> str | None:
+    data = _read(path)
+    if data is None or data.get("api_url") != api_url:
+        return None
+    selected = data.get("selected")
+    return selected if isinstance(selected, str) else None
+
+
+def _read(path: Path, warn: Callable[[str], None] | None = None) -> dict[str, Any] | None:
+    """The cache file's object of this format, or None (missing, damaged, too large)."""
+    try:
+        data = json.loads(read_limited(path, MAX_FILE_BYTES))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as error:
+        _warn(warn, f"The cached view of the account ({path.name}) was not used: {error}.")
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
-    if data.get("api_url") != api_url:
+    return data
+
+
+def _warn(warn: Callable[[str], None] | None, sentence: str) -> None:
+    log.warning("%s", sentence)
+    if warn is not None:
+        warn(sentence)
+
+
+def load_view(
+    path: Path, api_url: str, warn: Callable[[str], None] | None = None
+) -> CachedView | None:
+    """The saved view for ``api_url``, or None if there is none or it cannot be used.
+
+    Never raises: why a cache was not used is logged and handed to ``warn``.
+    """
+    data = _read(path, warn)
+    if data is None or data.get("api_url") != api_url:
         return None
     try:
         account = parse_account(data.get("account"))
@@ -138,14 +193,16 @@ def load_view(path: Path, api_url: str) -> CachedView | None:
                     _without_url(s)
                     for s in parse_snapshots(entry.get("snapshots"), kind=kind, user_id=None)
                 ]
-    except (ApiError, ValueError) as error:
-        log.warning("ignoring an unreadable account cache: %s", error)
+    except (ApiError, ValueError, TypeError, KeyError, OverflowError, RecursionError) as error:
+        _warn(warn, f"The cached view of the account ({path.name}) was not used: {error}.")
         return None
     saved = data.get("saved_at")
+    selected = data.get("selected")
     return CachedView(
         account=account,
         listings=listings,
         saved_at=parse_time(saved) if isinstance(saved, str) else None,
+        selected=selected if isinstance(selected, str) else None,
     )
 
 

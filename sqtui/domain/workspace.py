@@ -24,7 +24,8 @@ from sqtui.domain.recorder import Recorder
 from sqtui.domain.session import Session
 from sqtui.domain.settings import RunSettings
 from sqtui.storage.credentials import KeySource
-from sqtui.storage.logging_setup import add_secret
+from sqtui.storage.locations import Locations
+from sqtui.storage.logging_setup import add_secret, log_problem
 
 
 @dataclass
@@ -56,12 +57,19 @@ def open_workspace(
     monotonic: Callable[[], float] = time.monotonic,
     warn: Callable[[str], None] | None = None,
 ) -> Workspace:
-    """Wire a session for ``key``: creates made before this run keep their cooldowns."""
+    """Wire a session for ``key``: creates made before this run keep their cooldowns.
+
+    A local fault (a state, cache or log folder that cannot be used, a pending file or
+    history that cannot be read) is one sentence to ``warn`` each, and the run goes on.
+    """
     add_secret(key.api_key)
+    said = _local_faults(settings.locations, warn)
     scale = settings.time_scale
     client = SquareCloudClient(key.api_key, base_url=settings.api_url, transport=transport)
     pending = PendingTracker(settings.locations.pending_file, settings.scope)
     pending.load()
+    if pending.problem is not None and warn is not None:
+        warn(f"{pending.problem} Pending snapshots are watched in this run only.")
     history = History(settings.locations.history_file, secrets=[key.api_key])
     session = Session(
         client,
@@ -79,9 +87,22 @@ def open_workspace(
         monotonic=monotonic,
     )
     recall_creates(session, history)
-    if history.unreadable and warn is not None:
+    if history.unreadable and warn is not None and settings.locations.state_dir not in said:
         warn(
             f"The history ({history.path}) could not be read: {history.unreadable}. "
             "Cooldowns of creates sent before this run are not known."
         )
     return Workspace(settings, session, history, DownloadEngine(client))
+
+
+def _local_faults(locations: Locations, warn: Callable[[str], None] | None) -> set[Path]:
+    """Say what cannot be used on this machine; the folders already named."""
+    problems = locations.ensure()
+    sentences = list(dict.fromkeys(problems.values()))
+    logging_trouble = log_problem()
+    if logging_trouble is not None and locations.log_dir not in problems:
+        sentences.append(logging_trouble)
+    if warn is not None:
+        for sentence in sentences:
+            warn(sentence)
+    return set(problems)

@@ -100,16 +100,25 @@ class Locations:
         permission, a read-only disk) is returned as one sentence, and the run goes on
         without what would have been kept there. Returns the sentences by folder.
         """
-        problems: dict[Path, str] = {}
-        for directory, lost in (
-            (self.state_dir, "pending snapshots and the history are not kept"),
-            (self.cache_dir, "the last view of the account is not kept"),
-            (self.log_dir, "nothing is logged"),
-        ):
-            why = _unusable(directory)
-            if why is not None:
-                problems[directory] = f"The folder {directory} cannot be used ({why}): {lost}."
-        return problems
+        folders = {
+            self.state_dir: "pending snapshots and the history are not kept",
+            self.cache_dir: "the last view of the account is not kept",
+            self.log_dir: "nothing is logged",
+        }
+        reasons = {directory: _unusable(directory) for directory in folders}
+        failed = {d: why for d, why in reasons.items() if why is not None}
+        parents = {d.parent for d in folders}
+        if len(failed) == len(folders) and len(parents) == 1 and len(set(failed.values())) == 1:
+            # One home for all (SQTUI_HOME) that cannot be used: one sentence, not three.
+            (parent,), (why,) = parents, set(failed.values())
+            sentence = (
+                f"The folder {parent} cannot be used ({why}): pending snapshots, the history, "
+                "the last view of the account and the log are not kept."
+            )
+            return dict.fromkeys(folders, sentence)
+        return {
+            d: f"The folder {d} cannot be used ({why}): {folders[d]}." for d, why in failed.items()
+        }
 
 
 def _unusable(directory: Path) -> str | None:
