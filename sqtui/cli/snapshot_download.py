@@ -1,4 +1,18 @@
-"""``sqtui snapshots download RESOURCE [--version V | --latest] [-o DIR] [--overwrite]``."""
+"""``sqtui snapshots download RESOURCE [--version V | --latest] [-o DIR] [--overwrite]
+[--json]``.
+
+With ``--json`` the outcome is one object on standard output (messages still go to
+standard error, and the exit code is the same)::
+
+    {"outcome": "downloaded" | "cancelled" | "failed",
+     "resource": {"id", "name", "kind"},
+     "snapshot": {...},                 # as ``list --json`` gives it (no URL)
+     "path": str,                       # absolute, where the file is (or would be)
+     "size": int | null, "sha256": str | null, "resumes": int | null,
+     "started_at": ISO-8601 UTC, "finished_at": ISO-8601 UTC,
+     "error": {"code", "message"} | null,   # code: exists, network, not_found, ...
+     "message": str}
+"""
 
 from __future__ import annotations
 
@@ -8,15 +22,26 @@ import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqtui.cli.exit_codes import ExitCode
-from sqtui.cli.output import ProgressLine, result, say, when_text
+from sqtui.cli.output import (
+    ProgressLine,
+    dump,
+    iso,
+    resource_json,
+    result,
+    say,
+    snapshot_json,
+    when_text,
+)
 from sqtui.cli.run import Run, Stop
 from sqtui.display import printable, size_text
 from sqtui.domain.download import absolute
 from sqtui.domain.filenames import snapshot_filename
-from sqtui.domain.flows import DownloadState, download_snapshot
+from sqtui.domain.flows import DownloadOutcome, DownloadState, download_snapshot
 from sqtui.domain.resolve import find_version, resource_label
 
 
@@ -28,6 +53,7 @@ class DownloadArgs:
     version: str | None
     output: Path | None
     overwrite: bool
+    json: bool = False
 
 
 @contextlib.contextmanager
@@ -72,6 +98,7 @@ async def download(run: Run, args: DownloadArgs) -> ExitCode:
     )
     progress = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     cancel = asyncio.Event()
+    started_at = run.now()
     try:
         with interrupt_sets(cancel):
             outcome = await download_snapshot(
@@ -90,6 +117,8 @@ async def download(run: Run, args: DownloadArgs) -> ExitCode:
     finally:
         if progress:
             progress.clear()
+    if args.json:
+        result(dump(_report(outcome, started_at, run.now())))
     if outcome.state is DownloadState.CANCELLED:
         say("Cancelled: no file was written.")
         return ExitCode.INTERRUPTED
@@ -99,6 +128,32 @@ async def download(run: Run, args: DownloadArgs) -> ExitCode:
         code = ExitCode.NETWORK if outcome.error.reason == "network" else ExitCode.FAILED
         raise Stop(code, outcome.sentence() + hint)
     say(outcome.sentence())
-    # The format of sha256sum, so `... | sha256sum -c` checks the file.
-    result(f"{outcome.result.sha256}  {outcome.result.path}")
+    if not args.json:
+        # The format of sha256sum, so `... | sha256sum -c` checks the file.
+        result(f"{outcome.result.sha256}  {outcome.result.path}")
     return ExitCode.OK
+
+
+def _report(
+    outcome: DownloadOutcome, started_at: datetime, finished_at: datetime
+) -> dict[str, Any]:
+    """The ``--json`` object: the file and how it was made; never a URL or a key."""
+    names = {
+        DownloadState.DONE: "downloaded",
+        DownloadState.CANCELLED: "cancelled",
+        DownloadState.FAILED: "failed",
+    }
+    done, error = outcome.result, outcome.error
+    return {
+        "outcome": names[outcome.state],
+        "resource": resource_json(outcome.resource),
+        "snapshot": snapshot_json(outcome.snapshot),
+        "path": str(done.path if done is not None else outcome.target),
+        "size": done.size if done is not None else None,
+        "sha256": done.sha256 if done is not None else None,
+        "resumes": done.resumes if done is not None else None,
+        "started_at": iso(started_at),
+        "finished_at": iso(finished_at),
+        "error": {"code": error.reason, "message": error.human()} if error is not None else None,
+        "message": outcome.sentence(),
+    }

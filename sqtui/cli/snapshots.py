@@ -64,6 +64,7 @@ def _command(args: argparse.Namespace) -> Command:
             version=args.version,
             output=args.output,
             overwrite=bool(args.overwrite),
+            json=bool(args.json),
         )
         return lambda run: download(run, wanted)
     restored = RestoreArgs(
@@ -183,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     download.add_argument(
         "--overwrite", action="store_true", help="replace a file of the same name"
+    )
+    download.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (outcome, resource, snapshot, absolute path, size, "
+        "sha256, UTC times) instead of the sha256sum line",
     )
 
     restore = commands.add_parser(
