@@ -6,8 +6,9 @@ so an id, an exact name and an ambiguous name mean the same thing everywhere.
 
 from __future__ import annotations
 
+import difflib
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqtui.api.models import Account, Resource, Snapshot
 from sqtui.display import local_time, printable, size_text
@@ -29,6 +30,23 @@ class ResolveError(Exception):
         self.sentence = sentence
 
 
+def near_miss(wanted: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The candidate ``wanted`` most likely meant: the same but for case, else the
+    closest by :func:`difflib.get_close_matches`; None when nothing is close."""
+    by_fold: dict[str, str] = {}
+    for candidate in candidates:
+        by_fold.setdefault(candidate.casefold(), candidate)
+    folded = wanted.casefold()
+    if folded in by_fold:
+        return by_fold[folded]
+    close = difflib.get_close_matches(folded, list(by_fold), n=1, cutoff=cutoff)
+    return by_fold[close[0]] if close else None
+
+
+def _did_you_mean(suggestion: str | None) -> str:
+    return f'; did you mean "{printable(suggestion)}"?' if suggestion else ""
+
+
 def find_resource(account: Account, wanted: str) -> Resource:
     """The resource with id ``wanted``, else the only one named exactly ``wanted``."""
     found = account.by_id(wanted)
@@ -38,10 +56,11 @@ def find_resource(account: Account, wanted: str) -> Resource:
     if len(named) == 1:
         return named[0]
     if not named:
+        suggestion = near_miss(wanted, (r.name for r in account.resources))
         raise ResolveError(
             Unresolved.NOT_FOUND,
-            f'no application or database named "{printable(wanted)}" '
-            "(`sqtui snapshots list` shows them all)",
+            f'no application or database named "{printable(wanted)}"'
+            f"{_did_you_mean(suggestion)} (`sqtui snapshots list` shows them all)",
         )
     ids = "\n".join(f"  {r.kind.label:<8} {r.id}" for r in named)
     raise ResolveError(
@@ -64,10 +83,13 @@ def find_version(listing: Sequence[Snapshot], wanted: str, resource: Resource) -
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        # A typo in a prefix: compare with the prefixes of the same length.
+        prefixes = (s.version_id[: len(wanted)] for s in listing)
+        suggestion = near_miss(wanted, prefixes, cutoff=0.75) if wanted else None
         raise ResolveError(
             Unresolved.NOT_FOUND,
-            f'{resource_label(resource)} has no snapshot with version "{printable(wanted)}" '
-            f"(`sqtui snapshots list {resource.id}` shows them)",
+            f'{resource_label(resource)} has no snapshot with version "{printable(wanted)}"'
+            f"{_did_you_mean(suggestion)} (`sqtui snapshots list {resource.id}` shows them)",
         )
     candidates = "\n".join(
         f"  {s.version_id}  {local_time(s.modified)}  {size_text(s.size)}" for s in matches
