@@ -80,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
         "--snapshots-per-resource",
         type=int,
         default=defaults.snapshots_per_resource,
-        help=f"automatic snapshots already taken (at most {MAX_AUTOMATIC_SNAPSHOTS})",
+        help="automatic snapshots already taken, one a day; at most "
+        f"{MAX_AUTOMATIC_SNAPSHOTS}, as snapshots are kept 30 days (more is capped, with a note)",
     )
     add(
         "--resource-state",

@@ -153,6 +153,11 @@ class SimConfig:
         for name in ("apps", "databases", "snapshots_per_resource"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
+        if self.snapshots_per_resource > MAX_AUTOMATIC_SNAPSHOTS:
+            raise ValueError(
+                f"snapshots_per_resource must be at most {MAX_AUTOMATIC_SNAPSHOTS}: snapshots "
+                "are kept 30 days and the platform takes one automatic snapshot a day"
+            )
         for name in (
             "generation_seconds",
             "restore_seconds",
