@@ -250,6 +250,8 @@ async def _dispatch(args: argparse.Namespace) -> ExitCode:
     except ConfigError as error:
         say(f"sqtui: {error}")
         return ExitCode.USAGE
+    for warning in settings.config_warnings:
+        say(f"sqtui: warning: {warning}")
     if args.command in _CHANGES and settings.read_only:
         what = "creating" if args.command == "create" else "restoring"
         say(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sqtui.domain.settings import resolve_settings
 from sqtui.storage.config import THEMES, Config, load_config, parse_config, sample_config
 from sqtui.storage.locations import Locations
@@ -73,3 +75,20 @@ def test_warnings_reach_the_run_settings(tmp_path: Path) -> None:
     [warning] = settings.config_warnings
     assert "unknown setting 'them' (did you mean 'theme'?)" in warning
     assert load_config(where.config_file).warnings == settings.config_warnings
+
+
+def test_script_commands_print_the_warnings_and_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqtui.cli import snapshots
+
+    monkeypatch.setenv("SQTUI_HOME", str(tmp_path))
+    monkeypatch.delenv("SQUARECLOUD_API_KEY", raising=False)
+    monkeypatch.setattr("sqtui.cli.snapshots.resolve_key", lambda profile: None)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text('them = "nord"\n')
+    code = snapshots.main(["list"])
+    err = capsys.readouterr().err
+    assert "warning:" in err and "unknown setting 'them' (did you mean 'theme'?)" in err
+    assert "no API key" in err  # it went on past the config
+    assert code != 0
