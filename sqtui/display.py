@@ -109,6 +109,18 @@ def age_text(when: datetime, now: datetime) -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
+def remaining_text(until: datetime | None, now: datetime) -> str:
+    """How long until ``until`` in :func:`age_text`'s units (``29 days``, ``5 h``).
+
+    ``due now`` once it has passed, ``?`` when it is not known.
+    """
+    if until is None:
+        return "?"
+    if until <= now:
+        return "due now"
+    return age_text(now, until)
+
+
 def elapsed_text(delta: timedelta) -> str:
     """A clock-style duration: ``0:42``, ``12:05``, ``1:02:03``."""
     seconds = max(0, int(delta.total_seconds()))

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqtui.api.signed_url import redact_text, version_of
 
 DEFAULT_SNAPSHOT_HOST = "https://snapshots.squarecloud.app"
+
+#: How long the platform keeps a snapshot after it was taken.
+RETENTION = timedelta(days=30)
 
 
 class ResourceKind(enum.Enum):
@@ -107,6 +110,8 @@ class Snapshot:
 
     ``(name, version_id)`` identifies it. The signed ``url`` and its query string
     ``signed_query`` (the API's ``key``) are credentials, so they stay out of ``repr``.
+    ``expires`` is when that signed link stops working, not when the snapshot goes:
+    that is :attr:`kept_until`.
     """
 
     name: str
@@ -128,6 +133,17 @@ class Snapshot:
     def resource_id(self) -> str:
         """The resource the snapshot belongs to (``name`` may carry ``_<type>``)."""
         return self.name.split("_", 1)[0]
+
+    @property
+    def kept_until(self) -> datetime | None:
+        """When the platform removes the snapshot (:data:`RETENTION` after it was taken).
+
+        None for a time so near the end of the calendar that the sum cannot be written.
+        """
+        try:
+            return self.modified + RETENTION
+        except OverflowError:
+            return None
 
     @property
     def short_version(self) -> str:

@@ -14,11 +14,15 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from sqtui.display import printable
+from sqtui.display import shown_name
 from sqtui.ui.keys import bindings_of
 
 if TYPE_CHECKING:
     from sqtui.ui.screens.main import MainScreen
+
+
+# Names are escaped and cut to one line of the palette.
+NAME_WIDTH = 60
 
 
 class ResourceCommands(Provider):
@@ -33,6 +37,8 @@ class ResourceCommands(Provider):
     def _actions(self) -> Iterator[tuple[str, str, str]]:
         main = self._main
         for binding in bindings_of(type(main)):
+            if binding.system:
+                continue  # a key's fallback (read-only mode), not an action of its own
             title = (binding.tooltip or binding.description).capitalize()
             yield title, binding.action, self.app.get_key_display(binding)
 
@@ -40,7 +46,7 @@ class ResourceCommands(Provider):
         account = self._main.session.account
         for resource in account.resources if account else ():
             yield (
-                f"{resource.kind.label}: {printable(resource.name)}",
+                f"{resource.kind.label}: {shown_name(resource.name, NAME_WIDTH)}",
                 resource.id,
                 (resource.kind.label),
             )

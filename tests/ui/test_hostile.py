@@ -174,3 +174,46 @@ async def test_duplicate_resources_and_snapshots_are_shown_once(tmp_path: Path) 
         await pilot.press(*"api")
         await wait_for(pilot, lambda: bool(palette_lines(app)))
         assert app.is_running
+
+
+LONG = "x" * 4000 + "-end"
+HIDDEN = "a\u202eb\u200bc"  # a right-to-left override and a zero-width space
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_long_and_invisible_names_take_one_line_and_show_escaped(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    api = FakeApi(
+        account_json([app_json(A, LONG), app_json(B, HIDDEN)], [db_json(D, "orders-pg")]),
+        listings={A: [snap_json(A, "v1", "2026-11-21T03:00:00Z")]},
+    )
+    app = api.app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: shown(app)() and main_of(app).table.row_count == 1)
+        main = main_of(app)
+        lines = screen_lines(app)
+        sidebar = main.sidebar.option_list
+        # Each resource on one line: headers and three resources in the first rows.
+        assert sidebar.virtual_size.height == 5, sidebar.virtual_size
+        assert any("xxxx…" in line for line in lines[:4])
+        assert any("a\\u202eb\\u200bc" in line for line in lines)
+        assert "\u202e" not in "\n".join(lines)
+        # The title names the resource on one line, its counts still in view.
+        title = lines[1]
+        assert "…" in title and "1 snapshot" in title
+        # The palette: one line per resource, escaped.
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"u202e")
+        await wait_for(pilot, lambda: any("a\\u202eb\\u200bc" in h for h in palette_lines(app)))
+        for _ in "u202e":
+            await pilot.press("backspace")
+        await pilot.press(*"xxxx")
+        await wait_for(pilot, lambda: any("xxx" in h for h in palette_lines(app)))
+        assert all(len(h) < 200 for h in palette_lines(app))
+        assert app.is_running
+
+
+def screen_lines(app: Any) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
-from sqtui.display import printable, size_text
+from sqtui.display import age_text, shown_name, size_text
 from sqtui.domain.flows import CreateState, create_snapshot
 from sqtui.domain.session import Listed
 from sqtui.domain.workspace import Workspace
@@ -66,7 +66,21 @@ class MainScreen(Screen[None]):
         Binding("h", "history", "History", tooltip="history of creates, downloads, restores"),
         Binding("slash", "filter", "Filter", tooltip="filter the apps and databases (fuzzy)"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="reload the account now"),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            tooltip="clear the filter: show every app and database again",
+        ),
+        # Read-only mode hides n and r from the footer (check_action); pressed anyway,
+        # these run the same action, which says why nothing is sent.
+        Binding("n", "refused('new_snapshot')", show=False, system=True),
+        Binding("r", "refused('restore')", show=False, system=True),
     ]
+
+    # What read-only mode turns off: hidden from the footer, refused with a reason.
+    CHANGES = frozenset({"new_snapshot", "restore"})
 
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
@@ -137,7 +151,47 @@ class MainScreen(Screen[None]):
                     self.session.pending.for_resource(self.current.id),
                     self.session.now(),
                 )
+            self.show_title()
             self.show_quota()
+
+    def show_title(self) -> None:
+        """The line above the table: which resource, how many snapshots, the oldest's age.
+
+        Written in order of importance, so a narrow screen cuts the details last.
+        """
+        title = self.query_one("#title", Static)
+        resource = self.current
+        if resource is None:
+            if self.sidebar.nothing_shown:
+                query = self.sidebar.filter_input.value.strip()
+                title.update(
+                    Text(
+                        f"No application or database matches {shown_name(query, 30)!r}"
+                        " (escape clears the filter)",
+                        style="dim",
+                    )
+                )
+            else:
+                title.update("")
+            return
+        width = max(20, title.size.width or 60)
+        line = Text(shown_name(resource.name, max(12, width // 2)), style="bold")
+        line.no_wrap = True
+        line.overflow = "ellipsis"
+        listing = self.session.listings.get(resource.id)
+        if listing is None:
+            line.append("  · loading…", style="dim")
+        elif not listing:
+            line.append("  · no snapshots")
+        else:
+            oldest = min(s.modified for s in listing)
+            count = f"{len(listing)} snapshot{'s' if len(listing) != 1 else ''}"
+            line.append(f"  · {count}, oldest {age_text(oldest, self.session.now())}")
+        detail = f"{resource.kind.label} · {resource.ram_mb} MB"
+        if resource.detail:
+            detail += f" · {shown_name(resource.detail, 20)}"
+        line.append(f"  ({detail})", style="dim")
+        title.update(line)
 
     def show_quota(self) -> None:
         """Redraw the quota gauge."""
@@ -145,8 +199,12 @@ class MainScreen(Screen[None]):
             self.query_one(QuotaGauge).show(self.session.quota(), self.session.now())
 
     def _listed(self, listed: Listed) -> None:
+        if self.current is not None and listed.resource.id == self.current.id:
+            # The user asked for it: the cursor goes to it (on the next redraw).
+            with contextlib.suppress(NoMatches):
+                self.table.follow(listed.snapshot.version_id)
         self.notify(
-            f"Snapshot of {printable(listed.resource.name)} is ready "
+            f"Snapshot of {shown_name(listed.resource.name)} is ready "
             f"({size_text(listed.snapshot.size)}).",
             title="Snapshot ready",
             markup=False,
@@ -168,14 +226,16 @@ class MainScreen(Screen[None]):
     def _resource_highlighted(self, event: ResourceHighlighted) -> None:
         resource = event.resource
         self.current = resource
-        detail = f"{resource.kind.label} · {resource.ram_mb} MB"
-        if resource.detail:
-            detail += f" · {resource.detail}"
-        title = Text(printable(resource.name), style="bold")
-        title.append(f"  ({printable(detail)})", style="dim")
-        self.query_one("#title", Static).update(title)
         self.show_snapshots()
         self.loader.listing(resource, settle=LISTING_SETTLE_SECONDS)
+
+    @on(Sidebar.NothingShown)
+    def _nothing_shown(self) -> None:
+        # A filter that matches nothing selects nothing: no key may act on the
+        # resource that was selected before.
+        self.current = None
+        self.table.show([], [], self.session.now())
+        self.show_title()
 
     @on(ResourceOpened)
     def _resource_opened(self, event: ResourceOpened) -> None:
@@ -183,13 +243,39 @@ class MainScreen(Screen[None]):
 
     # -- actions ---------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Read-only mode hides what it turns off (the fallback bindings say why)."""
+        return not (action in self.CHANGES and self.session.read_only)
+
+    def action_refused(self, action: str) -> None:
+        """``n`` or ``r`` in read-only mode: the action itself explains the refusal."""
+        if action in self.CHANGES:
+            getattr(self, f"action_{action}")()
+
+    def nothing_selected(self) -> bool:
+        """Say so and return True when the filter hides every resource."""
+        if not self.sidebar.nothing_shown:
+            return False
+        self.notify(
+            "Nothing is selected: the filter matches no application or database. "
+            "Press escape to clear it.",
+            severity="warning",
+        )
+        return True
+
     def action_new_snapshot(self) -> None:
         """``n``: snapshot the selected resource now (checked against quota and cooldowns)."""
+        if self.nothing_selected():
+            return
         resource = self.sidebar.highlighted_resource or self.current
         if resource is None:
             self.notify("Select an application or a database first.", severity="warning")
             return
         self.create_snapshot(resource)
+
+    def action_clear_filter(self) -> None:
+        """``escape``: clear the sidebar's filter from anywhere, keeping the selection."""
+        self.sidebar.clear_filter()
 
     @work(group="create")
     async def create_snapshot(self, resource: Resource) -> None:
@@ -202,10 +288,14 @@ class MainScreen(Screen[None]):
             )
         elif outcome.state is CreateState.FAILED:
             assert outcome.error is not None
-            self.report(outcome.error, f"Snapshot of {printable(resource.name)}")
+            self.report(outcome.error, f"Snapshot of {shown_name(resource.name)}")
         else:
             title = "Snapshot ready" if outcome.state is CreateState.READY else "Snapshot pending"
             self.notify(outcome.sentence(), title=title, markup=False)
+            current = self.current
+            if outcome.version and current is not None and current.id == resource.id:
+                with contextlib.suppress(NoMatches):
+                    self.table.follow(outcome.version)
             if outcome.pending is not None:
                 self.pending_watch.watch(outcome.pending)
         self.show_snapshots()
@@ -258,17 +348,23 @@ class MainScreen(Screen[None]):
         self.table.focus()
 
     def run_palette_action(self, action: str) -> None:
-        """Run one of this screen's actions by name, once the palette has closed."""
-        self.call_later(self.run_action, action)
+        """Run one of this screen's actions by name, once the palette has closed.
+
+        One that read-only mode turns off still runs, to say why nothing is sent.
+        """
+        if action in self.CHANGES:
+            self.call_later(self.action_refused, action)
+        else:
+            self.call_later(self.run_action, action)
 
     def busy(self) -> list[str]:
         """What would be cut off by quitting now: creates, downloads, restores."""
         work = [
-            f"creating a snapshot of {printable(p.resource_name)}"
+            f"creating a snapshot of {shown_name(p.resource_name)}"
             for p in self.session.pending.items
             if p.reason == "requesting"
         ]
-        work += [f"downloading {printable(t.label)}" for t in self.downloads.running]
+        work += [f"downloading {shown_name(t.label)}" for t in self.downloads.running]
         return work + self.restores.busy()
 
     def report(self, error: ApiError, what: str) -> None:

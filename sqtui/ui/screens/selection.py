@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqtui.api.models import Resource, Snapshot
-from sqtui.display import printable
+from sqtui.display import local_time, shown_name
 
 if TYPE_CHECKING:
     from sqtui.ui.screens.main import MainScreen
@@ -17,13 +17,15 @@ if TYPE_CHECKING:
 
 def picked_snapshot(screen: MainScreen, verb: str) -> tuple[Resource, Snapshot] | None:
     """The resource and snapshot an action on the table applies to, or None (said why)."""
+    if screen.nothing_selected():
+        return None
     resource, snap = screen.current, screen.table.selected
     highlighted = screen.sidebar.highlighted_resource
     if highlighted is not None and resource is not None and highlighted.id != resource.id:
         # The cursor moved faster than the table followed: never act on rows
         # of the resource the user has just left.
         screen.notify(
-            f"Showing the snapshots of {printable(highlighted.name)} first; "
+            f"Showing the snapshots of {shown_name(highlighted.name)} first; "
             f"press the key again to {verb}.",
             severity="warning",
             markup=False,
@@ -55,7 +57,7 @@ def copy_url(screen: MainScreen) -> None:
     screen.app.copy_to_clipboard(snap.url)
     until = ""
     if snap.expires is not None:
-        until = f" It works until {snap.expires.astimezone().strftime('%Y-%m-%d %H:%M')}."
+        until = f" The link works until {local_time(snap.expires)}."
     screen.notify(
         "Copied the signed download URL (via the terminal, OSC 52). "
         f"Treat it like a password.{until}",

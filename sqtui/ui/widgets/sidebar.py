@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 from rich.text import Text
@@ -10,26 +11,61 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
+from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from sqtui.api.models import Resource, ResourceKind, ResourceStatus
-from sqtui.display import printable
+from sqtui.display import printable, shown_name
 from sqtui.ui.messages import ResourceHighlighted, ResourceOpened
+
+log = logging.getLogger("sqtui.ui")
+
+# Longer names are cut here first (the screen cuts them again to the width).
+NAME_LIMIT = 120
 
 
 class ResourceList(OptionList):
-    """Resources grouped under APPLICATIONS and DATABASES; headers are not selectable."""
+    """Resources grouped under APPLICATIONS and DATABASES; headers are not selectable.
+
+    The cursor stops at both ends: wrapping around would put an overshoot on a
+    resource far from the one meant, and ``n`` would snapshot that one.
+    """
 
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, tooltip="move down"),
         Binding("k,up", "cursor_up", "Up", show=False, tooltip="move up"),
+        Binding("g,home", "first", "First", show=False, tooltip="first resource"),
+        Binding("G,end", "last", "Last", show=False, tooltip="last resource"),
         Binding("enter", "select", "Open", show=False, tooltip="open: its snapshots"),
     ]
+
+    def action_cursor_down(self) -> None:
+        """Move to the next resource; stay on the last one."""
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        """Move to the previous resource; stay on the first one."""
+        self._step(-1)
+
+    def _step(self, direction: int) -> None:
+        if self.highlighted is None:
+            self.action_first() if direction > 0 else self.action_last()
+            return
+        step = 1 if direction > 0 else -1
+        index = self.highlighted + step
+        while 0 <= index < self.option_count:
+            if not self.get_option_at_index(index).disabled:
+                self.highlighted = index
+                return
+            index += step
 
 
 class Sidebar(Vertical):
     """Filter input above the resource list; owns which resource is highlighted."""
+
+    class NothingShown(Message):
+        """The filter hides every resource: nothing is selected any more."""
 
     BINDINGS = [
         Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="clear the filter")
@@ -98,7 +134,14 @@ class Sidebar(Vertical):
 
     def _rebuild(self) -> None:
         query = self.filter_input.value.strip() if self.is_mounted else ""
-        shown = list(self.resources)
+        unique: dict[str, Resource] = {}
+        for resource in self.resources:
+            if resource.id in unique:
+                log.warning("resource %r is listed twice; showing it once", resource.id)
+                continue
+            unique[resource.id] = resource
+        everything = list(unique.values())
+        shown = everything
         if query:
             matcher = Matcher(query)
             scored = [(matcher.match(printable(r.name)), r) for r in shown]
@@ -110,9 +153,10 @@ class Sidebar(Vertical):
             (ResourceKind.DATABASE, "DATABASES"),
         ):
             group = [r for r in shown if r.kind is kind]
-            options.append(
-                Option(Text(title, style="bold"), id=f"header-{kind.value}", disabled=True)
-            )
+            total = sum(r.kind is kind for r in everything)
+            count = f"{len(group)}/{total}" if query else str(total)
+            header = Text.assemble((title, "bold"), " ", (count, "dim"))
+            options.append(Option(header, id=f"header-{kind.value}", disabled=True))
             if not group:
                 options.append(Option(Text("  (none)", style="dim"), disabled=True))
             options.extend(Option(self._label(r), id=r.id) for r in group)
@@ -125,13 +169,25 @@ class Sidebar(Vertical):
         if index is None:
             index = next((i for i, o in enumerate(options) if not o.disabled), None)
         option_list.highlighted = index
+        if index is None and self.is_mounted:
+            # Announce again whatever a wider filter brings back.
+            self._announced_id = None
+            self.post_message(self.NothingShown())
+
+    def _short_name(self, resource: Resource) -> str:
+        """The name escaped, and shortened well past any sidebar's width.
+
+        The list's style cuts what does not fit with an ellipsis on one line; this
+        only keeps a name of thousands of characters from being laid out at all.
+        """
+        return shown_name(resource.name, NAME_LIMIT)
 
     def _label(self, resource: Resource) -> Text:
         status = self.statuses.get(resource.id)
         activity = self.busy.get(resource.id)
         if activity:
             # Replaces the running dot; the word follows the name when it fits.
-            name = printable(resource.name)
+            name = self._short_name(resource)
             label = Text.assemble(Text("⟲ ", style="bold yellow"), Text(name))
             if len(name) + len(activity) + 5 <= self.size.width:
                 label.append(f" {activity}", style="bold yellow")
@@ -144,7 +200,7 @@ class Sidebar(Vertical):
             dot = Text("● ", style="green")
         else:
             dot = Text("○ ", style="dim")
-        label = Text.assemble(dot, Text(printable(resource.name)))
+        label = Text.assemble(dot, Text(self._short_name(resource)))
         label.no_wrap = True
         label.overflow = "ellipsis"
         return label
@@ -178,9 +234,22 @@ class Sidebar(Vertical):
         if resource is not None:
             self.post_message(ResourceOpened(resource))
 
+    def clear_filter(self) -> bool:
+        """Empty the filter (showing everything again); False if it was empty already."""
+        if not self.filter_input.value:
+            return False
+        self.filter_input.value = ""
+        self._rebuild()
+        return True
+
+    @property
+    def nothing_shown(self) -> bool:
+        """True when the filter hides every resource (so nothing is selected)."""
+        return bool(self.resources) and not self._shown
+
     def action_clear_filter(self) -> None:
         """Empty the filter and go back to the list."""
-        self.filter_input.value = ""
+        self.clear_filter()
         self.option_list.focus()
 
     def focus_filter(self) -> None:
