@@ -45,11 +45,14 @@ class SqtuiApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     BINDINGS = [
         Binding(
-            "q,ctrl+q",
+            "q",
             "quit",
             "Quit",
             tooltip="quit (asks first while a create, download or restore runs)",
         ),
+        # Textual's own ctrl+q (and the palette's Quit) reach the same guarded action;
+        # declared here too so help lists it. The footer keeps showing q.
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", tooltip="this help: every key in force"),
     ]
 
