@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from sqtui.api.models import Resource, Snapshot
-from sqtui.display import age_text, local_time, seconds_text, size_text
+from sqtui.display import age_text, local_time, remaining_text, seconds_text, size_text
 from sqtui.domain.download import Progress
 
 
@@ -80,7 +80,11 @@ def resource_json(resource: Resource) -> dict[str, Any]:
 
 
 def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
-    """A snapshot for ``--json``: everything but the signed URL and key (credentials)."""
+    """A snapshot for ``--json``: everything but the signed URL and key (credentials).
+
+    ``kept_until`` is when the platform removes the snapshot (30 days after it was
+    taken); ``link_expires`` is when its signed download link stops working.
+    """
     return {
         "version_id": snapshot.version_id,
         "name": snapshot.name,
@@ -88,8 +92,15 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
         "size": snapshot.size,
         "origin": snapshot.origin,
         "runtime": snapshot.runtime,
-        "expires": iso(snapshot.expires),
+        "kept_until": iso(snapshot.kept_until),
+        "link_expires": iso(snapshot.expires),
     }
+
+
+def expires_text(snapshot: Snapshot, now: datetime) -> str:
+    """When the platform removes the snapshot, for a table: ``in 29 days``, ``due now``."""
+    left = remaining_text(snapshot.kept_until, now)
+    return f"in {left}" if left[0].isdigit() else left
 
 
 def dump(data: object) -> str:

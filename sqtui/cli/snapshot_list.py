@@ -8,12 +8,24 @@ from dataclasses import dataclass
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Account, Snapshot
 from sqtui.cli.exit_codes import ExitCode
-from sqtui.cli.output import dump, iso, resource_json, result, say, snapshot_json, table
+from sqtui.cli.output import (
+    dump,
+    expires_text,
+    iso,
+    resource_json,
+    result,
+    say,
+    snapshot_json,
+    table,
+)
 from sqtui.cli.run import Run
-from sqtui.display import age_text, local_time, printable, size_text
+from sqtui.display import age_text, local_time, shown_name, size_text
 from sqtui.domain.resolve import resource_label
 
 log = logging.getLogger("sqtui.cli")
+
+# A name longer than this is cut with an ellipsis in tables (``--json`` has it whole).
+NAME_WIDTH = 40
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ async def list_snapshots(run: Run, args: ListArgs) -> ExitCode:
         result(dump(data))
         return ExitCode.OK
     rows = [
-        [local_time(p.requested_at), age_text(p.requested_at, now), "", "manual", "pending"]
+        [local_time(p.requested_at), age_text(p.requested_at, now), "", "manual", "pending", ""]
         for p in reversed(pending)
     ]
     rows += [
@@ -52,13 +64,14 @@ async def list_snapshots(run: Run, args: ListArgs) -> ExitCode:
             size_text(s.size),
             s.origin,
             s.short_version,
+            expires_text(s, now),
         ]
         for s in listing
     ]
     if not rows:
         say(f"{resource_label(resource)} has no snapshots.")
         return ExitCode.OK
-    headers = ["MODIFIED", "AGE", "SIZE", "ORIGIN", "VERSION"]
+    headers = ["MODIFIED", "AGE", "SIZE", "ORIGIN", "VERSION", "EXPIRES"]
     result(table(headers, rows, frozenset({2})))
     return ExitCode.OK
 
@@ -108,7 +121,7 @@ async def _list_account(run: Run, account: Account, args: ListArgs) -> ExitCode:
         rows.append(
             [
                 resource.kind.label,
-                printable(resource.name),
+                shown_name(resource.name, NAME_WIDTH),
                 resource.id,
                 str(len(by_resource[resource.id])),
                 local_time(latest.modified) if latest else "-",
