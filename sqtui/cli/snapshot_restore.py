@@ -1,22 +1,42 @@
-"""``sqtui snapshots restore RESOURCE --version V [--yes] [--safety-snapshot]``."""
+"""``sqtui snapshots restore RESOURCE (--version V | --latest) [--yes] [--safety-snapshot]
+[--no-wait] [--json]``.
+
+After the restore the resource is watched until it runs again (up to 5 min) unless
+``--no-wait``. With ``--json`` the outcome is one object on standard output::
+
+    {"outcome": "restored" | "refused" | "not_started" | "failed" | "lost",
+     "resource": {"id", "name", "kind"},
+     "snapshot": {...},                 # the one restored, as ``list --json`` gives it
+     "safety_snapshot": {"outcome", "version_id", "requested_at"} | null,
+     "restored_at": ISO-8601 UTC | null,
+     "running_again": "running" | "not_back" | "unknown" | null,   # null with --no-wait
+     "error": {"code", "message"} | null,
+     "message": str}
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource
 from sqtui.cli.exit_codes import ExitCode, exit_code_for, exit_code_for_refusal
-from sqtui.cli.output import result, say, snapshot_label
+from sqtui.cli.output import dump, iso, resource_json, result, say, snapshot_json, snapshot_label
 from sqtui.cli.run import Run, Stop
 from sqtui.display import local_time, printable
 from sqtui.domain.flows import (
     CreateOutcome,
+    RestoreOutcome,
     RestoreState,
     confirms_restore,
     restore_snapshot,
 )
+from sqtui.domain.flows import restore as restore_flow
+from sqtui.domain.flows.restore import Comeback, ComebackState, watch_comeback
 from sqtui.domain.resolve import find_version, resource_label
 
 
@@ -88,22 +108,85 @@ async def restore(run: Run, args: RestoreArgs) -> ExitCode:
         return ExitCode.INTERRUPTED
     if outcome.safety is not None and outcome.safety.accepted:
         say(outcome.safety.sentence())
-    if outcome.state is RestoreState.DONE:
-        result(
-            f"Restored {printable(resource.name)} from the snapshot of "
-            f"{local_time(snapshot.modified)} (version {snapshot.version_id})."
+    restored_at = run.now()
+    if outcome.state is not RestoreState.DONE:
+        if args.json:
+            result(dump(_report(outcome, None, None)))
+        raise Stop(_failure_code(outcome), outcome.sentence())
+    line = (
+        f"Restored {printable(resource.name)} from the snapshot of "
+        f"{local_time(snapshot.modified)} (version {snapshot.version_id})."
+    )
+    if not args.json:
+        result(line)
+    comeback: Comeback | None = None
+    if args.wait:
+        say(
+            f"Watching {printable(resource.name)} until it runs again "
+            f"(up to {restore_flow.COMEBACK_SECONDS / 60:g} min; --no-wait skips this)…"
         )
-        return ExitCode.OK
+        try:
+            comeback = await watch_comeback(run.session, resource, snapshot)
+        except asyncio.CancelledError:
+            say("Stopped watching: the restore itself is done.")
+            return ExitCode.INTERRUPTED
+        except ApiError as error:
+            say(f"sqtui: could not read its status: {printable(error.human())}")
+        if comeback is not None:
+            sentence = comeback.sentence(run.now())
+            if args.json:
+                say(sentence)
+            else:
+                result(sentence)
+    if args.json:
+        result(dump(_report(outcome, comeback, restored_at)))
+    if comeback is not None and comeback.state is ComebackState.NOT_BACK:
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+def _failure_code(outcome: RestoreOutcome) -> ExitCode:
     if outcome.state is RestoreState.REFUSED:
         assert outcome.refusal is not None
-        raise Stop(exit_code_for_refusal(outcome.refusal), outcome.sentence())
+        return exit_code_for_refusal(outcome.refusal)
     if outcome.state is RestoreState.NOT_STARTED:
         assert outcome.safety is not None
         safety = outcome.safety
         if safety.refusal is not None:
-            code = exit_code_for_refusal(safety.refusal)
-        else:
-            code = exit_code_for(safety.error) if safety.error else ExitCode.FAILED
-        raise Stop(code, outcome.sentence())
+            return exit_code_for_refusal(safety.refusal)
+        return exit_code_for(safety.error) if safety.error else ExitCode.FAILED
     assert outcome.error is not None
-    raise Stop(exit_code_for(outcome.error), outcome.sentence())
+    return exit_code_for(outcome.error)
+
+
+def _report(
+    outcome: RestoreOutcome, comeback: Comeback | None, restored_at: datetime | None
+) -> dict[str, Any]:
+    names = {
+        RestoreState.DONE: "restored",
+        RestoreState.REFUSED: "refused",
+        RestoreState.NOT_STARTED: "not_started",
+        RestoreState.FAILED: "failed",
+        RestoreState.LOST: "lost",
+    }
+    safety = outcome.safety
+    error = outcome.error or (safety.error if safety is not None else None)
+    message = outcome.sentence()
+    if comeback is not None:
+        message = f"{message} {comeback.sentence(restored_at or outcome.snapshot.modified)}"
+    return {
+        "outcome": names[outcome.state],
+        "resource": resource_json(outcome.resource),
+        "snapshot": snapshot_json(outcome.snapshot),
+        "safety_snapshot": None
+        if safety is None
+        else {
+            "outcome": safety.state.value,
+            "version_id": safety.snapshot.version_id if safety.snapshot else safety.version,
+            "requested_at": iso(safety.requested_at),
+        },
+        "restored_at": iso(restored_at) if outcome.state is RestoreState.DONE else None,
+        "running_again": comeback.state.value if comeback is not None else None,
+        "error": {"code": error.code, "message": error.human()} if error is not None else None,
+        "message": message,
+    }

@@ -47,6 +47,9 @@ class CreateOutcome:
     pending: PendingSnapshot | None = None
     refusal: Refused | None = None
     error: ApiError | None = None
+    # For a pending one: whether the pending file holds it, so a later run (the app)
+    # watches it too; False when it lives in this process only.
+    saved: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -125,6 +128,7 @@ async def create_snapshot(
             CreateState.PENDING,
             requested_at=created.requested_at,
             pending=created.pending,
+            saved=session.pending.saved,
         )
     version = created.ready.version_id if created.ready else None
     snapshot = await _listed_version(session, resource, version)
@@ -189,12 +193,17 @@ async def wait_listed(
         left = None if deadline is None else deadline - session.monotonic()
         if left is not None and left <= 0:
             waited = in_text(session.now() - pending.requested_at)
+            later = (
+                "still watched by the app"
+                if session.pending.saved
+                else "not saved as pending (the state file could not be written)"
+            )
             record(
                 pending.action,
                 Outcome.PENDING,
                 resource,
                 when=pending.requested_at,
-                detail=f"not listed after {waited}; still watched by the app",
+                detail=f"not listed after {waited}; {later}",
             )
             return WaitOutcome(WaitState.TIMED_OUT, pending)
         outcome = await session.poll_pending(resource, pending, max_wait=left, sleep=sleep)

@@ -193,16 +193,18 @@ async def watch_comeback(
     resource: Resource,
     snapshot: Snapshot,
     *,
-    give_up_after: float = COMEBACK_SECONDS,
+    give_up_after: float | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Comeback:
     """After a restore, watch ``resource``'s status until it runs again (or the bound).
 
     Applications are read one by one (``GET /apps/{id}/status``), databases from
     ``/databases/status``. A status the key may not read, or a resource gone, ends the
-    watch as unknown; other failures are tried again until the bound.
+    watch as unknown; other failures are tried again until the bound (``give_up_after``
+    seconds, :data:`COMEBACK_SECONDS` by default).
     """
-    bound = give_up_after / session.time_scale
+    seconds = COMEBACK_SECONDS if give_up_after is None else give_up_after
+    bound = seconds / session.time_scale
     started = session.monotonic()
     last_error: ApiError | None = None
     for attempt in range(10_000):
