@@ -754,7 +754,8 @@ async def test_two_downloads_to_one_file_are_refused(
     await asyncio.sleep(0)
     with pytest.raises(DownloadError) as caught:
         await run.download(snapshot, destination)
-    assert caught.value.reason == "exists"
+    assert caught.value.reason == "busy"
+    assert "already being downloaded" in caught.value.human()
     result = await first
     assert result.size == snapshot.size
 

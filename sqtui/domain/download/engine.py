@@ -3,7 +3,9 @@
 Bytes go to ``<final>.part``; an interrupted transfer resumes with an HTTP Range
 request; the result is checked against the listed size and as a zip archive, hashed
 (SHA-256) while it is written, synced to disk, and only then linked under its final
-name, without ever replacing a file that is already there."""
+name, without ever replacing a file that is already there. The ``.part`` is locked from
+opening to renaming, so a second download of the same file, in this process or
+another, is refused as ``busy`` instead of writing into the first one's bytes."""
 
 from __future__ import annotations
 
@@ -22,12 +24,16 @@ from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ApiError
 from sqtui.api.http_answers import CONTENT_RANGE
 from sqtui.api.models import Snapshot
+from sqtui.display import size_text
 from sqtui.domain.download.files import (
     NO_SPACE_ERRNOS,
     SPACE_MARGIN,
     DownloadError,
+    PartLock,
+    check_destination,
     discard,
     hash_prefix,
+    lock_part,
     open_part,
     part_path,
     place,
@@ -64,6 +70,8 @@ class _Job:
     """What one download is doing, so cancellation can spare the final rename."""
 
     placing: bool = False
+    # Remove the .part if the task is cancelled (it is removed while still locked).
+    discard_on_cancel: bool = False
 
 
 class DownloadEngine:
@@ -100,6 +108,7 @@ class DownloadEngine:
         refresh: Callable[[], Awaitable[Snapshot]] | None = None,
         cancel: asyncio.Event | None = None,
         overwrite: bool = False,
+        keep_part_on_cancel: bool = True,
     ) -> DownloadResult:
         """Download ``snapshot`` to ``destination``, resuming and verifying; or raise.
 
@@ -108,28 +117,45 @@ class DownloadEngine:
         ``refresh`` is called once if the signed URL is refused, to get the same
         snapshot with a fresh URL. Network failures are retried ``retries`` times in a
         row (the count restarts whenever bytes arrive). Setting ``cancel`` stops and
-        removes the ``.part``; cancelling the task keeps it for a later resume.
+        removes the ``.part``; cancelling the task keeps it for a later resume unless
+        ``keep_part_on_cancel`` is False. A download of a file that is already being
+        downloaded is refused (``busy``) and leaves that one alone.
         """
         destination = Path(destination)
         key = destination.absolute()
         if key in self._active:
-            raise DownloadError("exists", f"{destination.name} is already being downloaded.")
-        if destination.exists() and not overwrite:
             raise DownloadError(
-                "exists", f"{destination.name} already exists; nothing was overwritten."
+                "busy", f"{destination.name} is already being downloaded; nothing was changed."
             )
+        check_destination(destination, overwrite)
         if cancel is not None and cancel.is_set():
             raise DownloadError("cancelled", "The download was cancelled before it started.")
         part = part_path(destination)
-        job = _Job()
+        job = _Job(discard_on_cancel=not keep_part_on_cancel)
         self._active.add(key)
         try:
-            work = self._download(job, snapshot, destination, part, on_progress, refresh, overwrite)
-            if cancel is None:
-                return await work
-            return await self._cancellable(job, work, cancel, part)
+            file, lock = await self._open(destination, part)
+            try:
+                work = self._download(
+                    job, snapshot, destination, part, file, on_progress, refresh, overwrite
+                )
+                if cancel is None:
+                    return await work
+                return await self._cancellable(job, work, cancel, part)
+            finally:
+                lock.release()
         finally:
             self._active.discard(key)
+
+    async def _open(self, final: Path, part: Path) -> tuple[BinaryIO, PartLock]:
+        """Open and lock the ``.part`` (off the event loop); raises ``busy`` if it is held."""
+        opening = asyncio.ensure_future(asyncio.to_thread(self._open_part, final, part))
+        try:
+            return await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # The thread finishes anyway: what it opened and locked must be let go.
+            opening.add_done_callback(_close_opened)
+            raise
 
     async def _cancellable(
         self, job: _Job, work: Awaitable[DownloadResult], cancel: asyncio.Event, part: Path
@@ -151,7 +177,7 @@ class DownloadEngine:
             waiter.cancel()
         # A failure caused by the cancellation itself counts as the cancellation.
         if task.cancelled() or (cancel.is_set() and task.exception() is not None):
-            remove(part)
+            remove(part)  # still locked: the caller releases it after this
             log.info("download cancelled: %s", part.name)
             raise DownloadError("cancelled")
         return task.result()
@@ -162,13 +188,40 @@ class DownloadEngine:
         snapshot: Snapshot,
         final: Path,
         part: Path,
+        file: BinaryIO,
+        on_progress: Callable[[Progress], None] | None,
+        refresh: Callable[[], Awaitable[Snapshot]] | None,
+        overwrite: bool,
+    ) -> DownloadResult:
+        try:
+            return await self._write(
+                job, snapshot, final, part, file, on_progress, refresh, overwrite
+            )
+        except asyncio.CancelledError:
+            file.close()
+            if job.discard_on_cancel:
+                remove(part)  # while still locked: it is this download's
+            raise
+
+    async def _write(
+        self,
+        job: _Job,
+        snapshot: Snapshot,
+        final: Path,
+        part: Path,
+        file: BinaryIO,
         on_progress: Callable[[Progress], None] | None,
         refresh: Callable[[], Awaitable[Snapshot]] | None,
         overwrite: bool,
     ) -> DownloadResult:
         started = self._clock()
         total = snapshot.size
-        file, have = await asyncio.to_thread(self._open_part, final, part, total)
+        try:
+            have = await asyncio.to_thread(self._room_for, final, total)
+        except DownloadError:
+            file.close()
+            discard(part, keep_bytes=True)  # an empty .part is only ours
+            raise
         meter = Meter(total, self._clock, on_progress)
         try:
             with file:
@@ -195,10 +248,12 @@ class DownloadEngine:
                 meter.update(sink.received, resumes, final=True)
                 await asyncio.to_thread(sync, file, self.fsync)
         except OSError as error:
-            raise self._disk_error(error, part) from None
+            raise self._disk_error(error, part, total) from None
         except DownloadError as error:
             # Bytes are worth keeping to resume only when the transfer itself failed.
-            discard(part, keep_bytes=error.reason in ("network", "denied"))
+            if error.reason in ("network", "denied"):
+                raise error.with_part(discard(part, keep_bytes=True)) from None
+            discard(part, keep_bytes=False)
             raise
         # Reads the whole file (every member's CRC), so off the event loop.
         await asyncio.to_thread(self._verify, part, total)
@@ -207,29 +262,44 @@ class DownloadEngine:
             await asyncio.to_thread(place, part, final, overwrite)
             await asyncio.to_thread(sync_directory, final.parent)
         except OSError as error:
-            raise self._disk_error(error, part) from None
+            raise self._disk_error(error, part, total) from None
         seconds = self._clock() - started
         log.info("downloaded %s: %d bytes in %.1f s", final.name, total, seconds)
         return DownloadResult(final, total, sink.digest.hexdigest(), resumes, seconds)
 
-    def _open_part(self, final: Path, part: Path, total: int) -> tuple[BinaryIO, int]:
-        """The ``.part`` to write and how much of it is already there; checks free space."""
-        check = space_check(total, final, self.space_margin)
-        problem = check.problem()
-        if problem is not None:
-            raise DownloadError("no_space", problem)
+    @staticmethod
+    def _open_part(final: Path, part: Path) -> tuple[BinaryIO, PartLock]:
+        """The ``.part`` to write, locked; never through a link, only a regular file."""
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
             file = open_part(part)
         except OSError as error:
-            raise self._disk_error(error, part) from None
-        return file, check.partial
+            what = error.strerror or type(error).__name__
+            # Nothing was opened: whatever is there is left as it is.
+            raise DownloadError("disk", f"Could not write {part.name}: {what}.") from None
+        try:
+            return file, lock_part(file, part, final)
+        except BaseException:
+            file.close()
+            raise
 
-    def _disk_error(self, error: OSError, part: Path) -> DownloadError:
+    def _room_for(self, final: Path, total: int) -> int:
+        """How much of the ``.part`` is already there; ``no_space`` if the rest does not fit."""
+        check = space_check(total, final, self.space_margin)
+        problem = check.problem()
+        if problem is not None:
+            raise DownloadError("no_space", problem)
+        return check.partial
+
+    def _disk_error(self, error: OSError, part: Path, total: int) -> DownloadError:
         remove(part)
         what = error.strerror or type(error).__name__
         if error.errno in NO_SPACE_ERRNOS:
-            return DownloadError("no_space", f"The disk filled up ({what}); nothing was kept.")
+            return DownloadError(
+                "no_space",
+                f"The disk filled up ({what}); nothing was kept. This snapshot needs "
+                f"{size_text(total)} free, plus {size_text(self.space_margin)} kept free.",
+            )
         return DownloadError("disk", f"Could not write {part.name}: {what}.")
 
     @staticmethod
@@ -272,9 +342,7 @@ class DownloadEngine:
                 failures = 0 if attempt.progressed else failures + 1
                 if failures > self.retries:
                     raise DownloadError(
-                        "network",
-                        f"The download kept failing ({attempt.why}); "
-                        f"the partial file is kept so it can resume.",
+                        "network", f"The download kept failing ({attempt.why})."
                     ) from None
                 delay = self.backoff * 2 ** max(0, failures - 1)
                 log.warning(
@@ -317,8 +385,7 @@ class DownloadEngine:
         if error.is_network_error:
             return DownloadError(
                 "network",
-                f"The snapshot host could not be reached ({error.message or error.code}); "
-                f"the partial file is kept so it can resume.",
+                f"The snapshot host could not be reached ({error.message or error.code}).",
             )
         if error.status == 416:
             return DownloadError(
@@ -384,6 +451,14 @@ class DownloadEngine:
                 f"The snapshot host has {length} bytes but the listing says {total}; "
                 f"nothing was kept.",
             )
+
+
+def _close_opened(opening: asyncio.Future[tuple[BinaryIO, PartLock]]) -> None:
+    if opening.cancelled() or opening.exception() is not None:
+        return
+    file, lock = opening.result()
+    file.close()
+    lock.release()
 
 
 def _why(error: Exception) -> str:

@@ -8,6 +8,7 @@ import hashlib
 import os
 import shutil
 import stat
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,9 @@ from typing import BinaryIO, Literal
 
 from sqtui.api.signed_url import redact_text
 from sqtui.display import size_text
+
+if sys.platform != "win32":
+    import fcntl
 
 _HASH_BLOCK = 1 << 20
 NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
@@ -31,6 +35,7 @@ Reason = Literal[
     "denied",
     "not_found",
     "disk",
+    "busy",
 ]
 
 _SENTENCES: dict[Reason, str] = {
@@ -39,10 +44,11 @@ _SENTENCES: dict[Reason, str] = {
     "size_mismatch": "The download does not have the size the listing gives; it was discarded.",
     "corrupt": "The downloaded file is not a valid zip archive; it was discarded.",
     "cancelled": "The download was cancelled and its partial file removed.",
-    "network": "The snapshot host could not be reached; the partial file is kept to resume.",
+    "network": "The snapshot host could not be reached.",
     "denied": "The snapshot host refused the download link (expired or invalid).",
     "not_found": "The snapshot host no longer has this snapshot.",
     "disk": "The file could not be written to disk.",
+    "busy": "This file is already being downloaded; nothing was changed.",
 }
 
 
@@ -60,6 +66,15 @@ class DownloadError(Exception):
     def human(self) -> str:
         """One clear sentence: what happened and what became of the file."""
         return self.message
+
+    def with_part(self, kept: int) -> DownloadError:
+        """The same error, saying whether a partial file of ``kept`` bytes is left to resume."""
+        fate = (
+            f"The partial file ({size_text(kept)}) is kept; downloading again resumes it."
+            if kept
+            else "No partial file was kept."
+        )
+        return DownloadError(self.reason, f"{self.message} {fate}")
 
     def __repr__(self) -> str:
         return f"DownloadError(reason={self.reason!r}, message={self.message!r})"
@@ -124,22 +139,104 @@ def open_part(part: Path) -> BinaryIO:
     """Open ``part`` to write, never through a link, and only as a regular file.
 
     A ``.part`` planted as a symlink (by another user, in a shared folder) would
-    otherwise have its target overwritten.
+    otherwise have its target overwritten; a FIFO or a device would hang or be
+    written to. Either is refused with :class:`DownloadError` and left as it is.
     """
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    flags = (
+        os.O_RDWR
+        | os.O_CREAT
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
     try:
         fd = os.open(part, flags, 0o600)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise OSError(errno.ELOOP, f"{part.name} is a link; it was not followed") from None
+            raise DownloadError("disk", _not_ours(part, "a link")) from None
         raise
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, f"{part.name} is not a regular file")
+            raise DownloadError("disk", _not_ours(part, "not a regular file"))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
         return os.fdopen(fd, "r+b")
     except BaseException:
         os.close(fd)
         raise
+
+
+def _not_ours(path: Path, what: str) -> str:
+    return (
+        f"{path.name} is {what}, not a file sqtui wrote: it was not followed or "
+        "written to, and is left as it is. Remove it, or save elsewhere."
+    )
+
+
+def check_destination(final: Path, overwrite: bool) -> None:
+    """Refuse a ``final`` that is there already (unless ``overwrite``), or is not a file.
+
+    Only a regular file is ever replaced: never a link (whose target would be the
+    one changed), a folder or a device.
+    """
+    try:
+        info = final.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise DownloadError("disk", f"{final.name} cannot be checked: {error.strerror}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DownloadError("exists", _not_ours(final, "already there and not a regular file"))
+    if not overwrite:
+        raise DownloadError("exists", f"{final.name} already exists; nothing was overwritten.")
+
+
+class PartLock:
+    """The ``.part`` held against every other download of it, here or in another process.
+
+    A descriptor of its own, so the lock outlives the file being written and covers
+    the check and the final rename too. Released by :meth:`release`, or when the
+    process ends, however it ends.
+    """
+
+    def __init__(self, fd: int | None) -> None:
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let the next download of this file start."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+def lock_part(file: BinaryIO, part: Path, final: Path) -> PartLock:
+    """Hold ``part`` (open as ``file``); :class:`DownloadError` ``busy`` if another has it."""
+    if sys.platform == "win32":
+        return PartLock(None)
+    fd = os.dup(file.fileno())
+    busy = DownloadError(
+        "busy",
+        f"{final.name} is already being downloaded (here or by another sqtui); "
+        "nothing was changed. Wait for that download to end.",
+    )
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held = os.fstat(fd)
+        try:
+            there = os.lstat(part)
+        except FileNotFoundError:
+            there = None
+        # The other download finished (and renamed it) between our open and our lock.
+        if there is None or (there.st_dev, there.st_ino) != (held.st_dev, held.st_ino):
+            raise busy
+    except BlockingIOError:
+        os.close(fd)
+        raise busy from None
+    except BaseException:
+        os.close(fd)
+        raise
+    return PartLock(fd)
 
 
 def remove(path: Path) -> None:
@@ -147,14 +244,16 @@ def remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def discard(part: Path, *, keep_bytes: bool) -> None:
-    """Remove ``part``, unless ``keep_bytes`` and it holds some (to resume later)."""
+def discard(part: Path, *, keep_bytes: bool) -> int:
+    """Remove ``part``, unless ``keep_bytes`` and it holds some; returns the bytes kept."""
     try:
-        if keep_bytes and part.stat().st_size > 0:
-            return
+        size = part.lstat().st_size
     except OSError:
-        return
+        return 0
+    if keep_bytes and size > 0:
+        return size
     remove(part)
+    return 0
 
 
 def hash_prefix(path: Path, size: int) -> hashlib._Hash:

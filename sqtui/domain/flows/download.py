@@ -17,7 +17,6 @@ from sqtui.domain.download import (
     DownloadResult,
     Progress,
     absolute,
-    part_path,
 )
 from sqtui.domain.history import Action, Outcome
 from sqtui.domain.session import Session
@@ -90,6 +89,9 @@ async def download_snapshot(
             refresh=fresh_link(session, resource, snapshot),
             cancel=cancel,
             overwrite=overwrite,
+            # Stopped from outside (Ctrl-C where no cancel event could be used, a quit):
+            # nothing under the final name, and no partial file left behind either.
+            keep_part_on_cancel=False,
         )
     except DownloadError as error:
         cancelled = error.reason == "cancelled"
@@ -104,9 +106,6 @@ async def download_snapshot(
         state = DownloadState.CANCELLED if cancelled else DownloadState.FAILED
         return DownloadOutcome(resource, snapshot, target, state, error=error)
     except asyncio.CancelledError:
-        # Stopped from outside (Ctrl-C where no cancel event could be used, a quit):
-        # nothing under the final name, and no partial file left behind either.
-        part_path(target).unlink(missing_ok=True)
         record(Action.DOWNLOAD, Outcome.CANCELLED, resource, snapshot, path=target)
         raise
     record(
