@@ -28,8 +28,12 @@ from sqtui.ui.messages import SnapshotActivity
 
 BAR_WIDTH = 12
 NARROW_BAR_WIDTH = 6
-MIN_FILE_WIDTH = 20
+MIN_FILE_WIDTH = 16
 """The file label keeps at least this much (less only if it is shorter)."""
+RUNNING_STATUS_WIDTH = len("ETA 59 min · 999.9 KiB/s")
+SEPARATOR = " · "
+FAILED_REASON_WIDTH = 16
+SPARE_FOR_FULL_BAR = 12
 COLUMNS = 3
 RETRYABLE = frozenset({"failed", "cancelled"})
 
@@ -177,6 +181,8 @@ class DownloadsPanel(DataTable[Text]):
         self.add_row(Text(), Text(), Text(), key=transfer.key)
         self.display = True
         self._redraw()
+        # Shown just now: fit again once laid out at its real width.
+        self.call_after_refresh(self._redraw)
 
     def update(self, transfer: Transfer) -> None:
         """Redraw a transfer's row (every row: they share the column widths)."""
@@ -259,40 +265,53 @@ class DownloadsPanel(DataTable[Text]):
         self.refresh_bindings()
 
 
-def _status_parts(transfer: Transfer) -> tuple[list[str], str, str]:
-    """The status words by priority (the first is never dropped), their style, and
-    the word that opens them."""
+def _status_parts(transfer: Transfer) -> tuple[list[str], list[str], str, str]:
+    """The status words that are never cut (ETA and speed; saved, failed), the ones
+    shown when there is room, most useful first, their style and the opening word."""
     progress = transfer.progress
     if transfer.state == "running":
-        parts: list[str] = []
+        essential: list[str] = []
         if progress and progress.eta_seconds is not None:
-            parts.append(f"ETA {seconds_text(progress.eta_seconds)}")
+            essential.append(f"ETA {seconds_text(progress.eta_seconds)}")
         if progress and progress.speed_bps > 0:
-            parts.append(f"{size_text(int(progress.speed_bps))}/s")
-        parts.append(_of(progress.received if progress else 0, transfer.total))
+            essential.append(f"{size_text(int(progress.speed_bps))}/s")
+        extra = [_of(progress.received if progress else 0, transfer.total)]
         if progress and progress.resumes:
-            parts.append(f"resumed {progress.resumes} times")
-        return parts, "", ""
+            extra.append(f"resumed {progress.resumes} times")
+        if not essential:
+            essential, extra = extra[:1], extra[1:]
+        return essential, extra, "", ""
     styles = {"done": "green", "failed": "bold red", "cancelled": "dim"}
     words = {"done": "✓ saved", "failed": "✗ failed", "cancelled": "cancelled"}
-    parts = [words[transfer.state]]
-    if transfer.detail:
-        parts.append(printable(transfer.detail))
-    return parts, styles[transfer.state], words[transfer.state]
+    extra = [printable(transfer.detail)] if transfer.detail else []
+    return [words[transfer.state]], extra, styles[transfer.state], words[transfer.state]
+
+
+def _essential_width(transfer: Transfer) -> int:
+    essential, extra, _style, _word = _status_parts(transfer)
+    width = len(SEPARATOR.join(essential))
+    if transfer.running:
+        # Room for a longer ETA and speed, so the columns do not jitter.
+        return max(width, RUNNING_STATUS_WIDTH)
+    if transfer.state == "failed" and extra:
+        # Why it failed matters more than the file label's full width.
+        return width + len(SEPARATOR) + min(len(extra[0]), FAILED_REASON_WIDTH)
+    return width
 
 
 def _status_text(transfer: Transfer, width: int) -> Text:
-    """As many status words as fit in ``width``, most useful first; the last one that
-    does not fit whole (a path, a reason) is shortened rather than dropped."""
-    parts, style, word = _status_parts(transfer)
-    shown = parts[0]
-    for part in parts[1:]:
-        candidate = f"{shown} · {part}"
+    """The essential status words whole, then as many others as fit in ``width``; the
+    last one that does not fit (a path, a reason) is shortened rather than dropped."""
+    essential, extra, style, word = _status_parts(transfer)
+    shown = SEPARATOR.join(essential)
+    for part in extra:
+        candidate = f"{shown}{SEPARATOR}{part}"
         if len(candidate) <= width:
             shown = candidate
             continue
-        if transfer.state != "running" and width - len(shown) - 3 >= 8:
-            shown = f"{shown} · {shorten(part, width - len(shown) - 3)}"
+        room = width - len(shown) - len(SEPARATOR)
+        if not transfer.running and room >= 8:
+            shown = f"{shown}{SEPARATOR}{shorten(part, room)}"
         break
     text = Text(shown, no_wrap=True)
     if word:
@@ -303,19 +322,25 @@ def _status_text(transfer: Transfer, width: int) -> Text:
 def _fit(transfers: list[Transfer], room: int) -> dict[str, tuple[Text, Text, Text]]:
     """Each transfer's three cells fitted together into ``room`` columns.
 
-    The status comes first (an ETA or a "failed" is never cut), then the bar, which
-    narrows, and the file label takes what is left (shortened with an ellipsis).
+    By priority: the essential status (ETA and speed, saved, failed) is never cut;
+    then the bar (full, else narrow); then the file label (its whole width, else
+    shortened with an ellipsis); what is left shows more status (bytes, path, reason).
     """
     if not transfers:
         return {}
-    bar_width = BAR_WIDTH if room >= 76 else NARROW_BAR_WIDTH
+    label_width = max(len(printable(t.label)) for t in transfers)
+    essential = max(_essential_width(t) for t in transfers)
+    # The full bar only when it leaves room for more than the essentials.
+    wide = room >= essential + label_width + BAR_WIDTH + 5 + SPARE_FOR_FULL_BAR
+    bar_width = BAR_WIDTH if wide else NARROW_BAR_WIDTH
     progress_width = bar_width + 5  # " 100%"
-    labels = [printable(t.label) for t in transfers]
-    file_floor = min(MIN_FILE_WIDTH, max(len(label) for label in labels))
-    status_room = max(1, room - progress_width - file_floor)
-    statuses = [_status_text(t, status_room) for t in transfers]
-    status_width = max(s.cell_len for s in statuses)
-    file_width = max(1, min(room - progress_width - status_width, max(map(len, labels))))
+    file_width = max(
+        min(label_width, MIN_FILE_WIDTH), min(label_width, room - progress_width - essential)
+    )
+    statuses = [
+        _status_text(t, max(essential, room - progress_width - file_width)) for t in transfers
+    ]
+    status_width = max(essential, *(s.cell_len for s in statuses))
     cells: dict[str, tuple[Text, Text, Text]] = {}
     for transfer, status in zip(transfers, statuses, strict=True):
         progress = transfer.progress
