@@ -50,7 +50,7 @@ def local_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 def serve(monkeypatch: pytest.MonkeyPatch, api: FakeApi) -> None:
     """Make the commands talk to ``api`` in-process."""
-    real = scripting.open_workspace
+    real = workspace_module.open_workspace
 
     def wired(*args: Any, **kwargs: Any) -> workspace_module.Workspace:
         kwargs["transport"] = api.transport()

@@ -100,7 +100,11 @@ async def test_markup_names_show_literally_in_sidebar_title_and_palette(tmp_path
             ("v2", "api [v2]"),
         ]:
             await pilot.press(*query)
-            await wait_for(pilot, lambda name=name: any(name in h for h in palette_lines(app)))
+
+            def hit(name: str = name) -> bool:
+                return any(name in h for h in palette_lines(app))
+
+            await wait_for(pilot, hit)
             for _ in query:
                 await pilot.press("backspace")
         # A click on the hit named after app.quit opens it; it never quits.

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sqtui.api.models import ResourceKind
-from sqtui.domain.pending import PendingSnapshot
+from sqtui.domain.pending import PendingReason, PendingSnapshot
 from sqtui.sim import SimConfig
 from sqtui.ui.activity import Activity
 from sqtui.ui.screens.main import MainScreen
@@ -54,6 +54,8 @@ def sidebar_lines(h: Harness) -> list[str]:
 # -- state words are never cut -------------------------------------------------------
 
 
+WAITING: list[tuple[int, PendingReason]] = [(42, "requesting"), (50, "processing")]
+
 STATES = [
     "⟳ requesting",
     "⟳ pending",
@@ -78,7 +80,7 @@ async def test_every_state_word_shows_in_full(make_harness: Any, size: tuple[int
             PendingSnapshot(
                 resource.id, ResourceKind.APP, resource.name, now - timedelta(seconds=s), reason
             )
-            for s, reason in ((42, "requesting"), (50, "processing"))
+            for s, reason in WAITING
         ]
         pending.append(
             PendingSnapshot(
