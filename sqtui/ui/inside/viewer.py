@@ -90,6 +90,7 @@ class TextViewer(Screen[None]):
     @on(Input.Submitted, "#viewer-search")
     def _searched(self, event: Input.Submitted) -> None:
         self.query_text = event.value
+        event.input.remove_class("-shown")
         self.action_search_next()
 
     def action_search_next(self) -> None:

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
@@ -25,6 +25,7 @@ from sqtui.domain.flows import CreateState, create_snapshot
 from sqtui.domain.session import Listed
 from sqtui.domain.workspace import Workspace
 from sqtui.ui.commands import ResourceCommands
+from sqtui.ui.inside.opener import Look, look_inside
 from sqtui.ui.messages import KeyRefused, ResourceHighlighted, ResourceOpened, SnapshotActivity
 from sqtui.ui.pending_watch import PendingWatch
 from sqtui.ui.screens.account_loader import AccountLoader
@@ -63,6 +64,13 @@ class MainScreen(Screen[None]):
             tooltip="restore the selected snapshot (safety snapshot, then type the name)",
         ),
         Binding("y", "copy_url", "URL", tooltip="copy its signed download URL (OSC 52)"),
+        Binding(
+            "D",
+            "diff",
+            "Diff",
+            tooltip="compare the selected snapshot's files with another version",
+        ),
+        Binding("f", "find", "Find", tooltip="find a path in every version: when did it change?"),
         Binding("h", "history", "History", tooltip="history of creates, downloads, restores"),
         Binding("slash", "filter", "Filter", tooltip="filter the apps and databases (fuzzy)"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="reload the account now"),
@@ -311,9 +319,13 @@ class MainScreen(Screen[None]):
     def action_download(self) -> None:
         """``d``: download the selected snapshot (a dialog confirms where)."""
         picked = self.picked("download")
-        if picked is None:
+        if picked is not None:
+            self.download_snapshot(*picked)
+
+    def download_snapshot(self, resource: Resource, snap: Snapshot) -> None:
+        """The download dialog for ``snap``, then the transfer in the downloads panel."""
+        if self._cached(snap):
             return
-        resource, snap = picked
 
         def chosen(choice: DownloadChoice | None) -> None:
             if choice is not None:
@@ -328,6 +340,40 @@ class MainScreen(Screen[None]):
     def action_restore(self) -> None:
         """``r``: restore the selected snapshot, after the dialog and the typed name."""
         self.restores.ask()
+
+    def restore_snapshot(self, resource: Resource, snap: Snapshot) -> None:
+        """The guarded restore dialog for ``snap`` (from inside a snapshot)."""
+        if not self._cached(snap):
+            self.restores.ask((resource, snap))
+
+    def _cached(self, snap: Snapshot) -> bool:
+        if snap.url:
+            return False
+        self.notify(
+            "This snapshot comes from the cache (the API cannot be reached): it can be "
+            "looked into, not downloaded or restored, until a refresh succeeds.",
+            severity="warning",
+        )
+        return True
+
+    @on(DataTable.RowSelected, "#snapshots")
+    def _row_opened(self) -> None:
+        """``enter`` on a snapshot: its files, read from the archive's directory."""
+        self._look(Look.CONTENTS)
+
+    def action_diff(self) -> None:
+        """``D``: compare the selected snapshot with another version."""
+        self._look(Look.DIFF)
+
+    def action_find(self) -> None:
+        """``f``: find a path across every version of the selected resource."""
+        self._look(Look.FIND)
+
+    def _look(self, look: Look) -> None:
+        # Cached rows (the API down) may be looked into: directories read before are on disk.
+        picked = picked_snapshot(self, "look inside", cached_ok=True)
+        if picked is not None:
+            look_inside(self, self.workspace, self, *picked, look)
 
     def action_history(self) -> None:
         """``h``: what sqtui did (creates, downloads, restores), newest first."""

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
     from sqtui.ui.screens.main import MainScreen
 
 
-def picked_snapshot(screen: MainScreen, verb: str) -> tuple[Resource, Snapshot] | None:
-    """The resource and snapshot an action on the table applies to, or None (said why)."""
+def picked_snapshot(
+    screen: MainScreen, verb: str, *, cached_ok: bool = False
+) -> tuple[Resource, Snapshot] | None:
+    """The resource and snapshot an action on the table applies to, or None (said why).
+
+    A row from the cache (no link) is refused unless ``cached_ok``.
+    """
     if screen.nothing_selected():
         return None
     resource, snap = screen.current, screen.table.selected
@@ -37,7 +42,7 @@ def picked_snapshot(screen: MainScreen, verb: str) -> tuple[Resource, Snapshot] 
             severity="warning",
         )
         return None
-    if not snap.url:
+    if not snap.url and not cached_ok:
         screen.notify(
             "This row comes from the cache (the API was not reachable); "
             "refreshing it first. Try again once it is fresh.",
