@@ -37,8 +37,6 @@ class ResourceCommands(Provider):
     def _actions(self) -> Iterator[tuple[str, str, str]]:
         main = self._main
         for binding in bindings_of(type(main)):
-            if binding.system:
-                continue  # a key's fallback (read-only mode), not an action of its own
             title = (binding.tooltip or binding.description).capitalize()
             yield title, binding.action, self.app.get_key_display(binding)
 

@@ -10,7 +10,7 @@ import contextlib
 import logging
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,6 +26,7 @@ from sqtui.domain.session import Listed
 from sqtui.domain.workspace import Workspace
 from sqtui.ui.commands import ResourceCommands
 from sqtui.ui.inside.opener import Look, look_inside
+from sqtui.ui.keys import bindings_of
 from sqtui.ui.messages import KeyRefused, ResourceHighlighted, ResourceOpened, SnapshotActivity
 from sqtui.ui.pending_watch import PendingWatch
 from sqtui.ui.screens.account_loader import AccountLoader
@@ -81,10 +82,6 @@ class MainScreen(Screen[None]):
             show=False,
             tooltip="clear the filter: show every app and database again",
         ),
-        # Read-only mode hides n and r from the footer (check_action); pressed anyway,
-        # these run the same action, which says why nothing is sent.
-        Binding("n", "refused('new_snapshot')", show=False, system=True),
-        Binding("r", "refused('restore')", show=False, system=True),
     ]
 
     # What read-only mode turns off: hidden from the footer, refused with a reason.
@@ -252,11 +249,21 @@ class MainScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Read-only mode hides what it turns off (the fallback bindings say why)."""
+        """Read-only mode hides what it turns off from the footer (see :meth:`on_key`)."""
         return not (action in self.CHANGES and self.session.read_only)
 
-    def action_refused(self, action: str) -> None:
-        """``n`` or ``r`` in read-only mode: the action itself explains the refusal."""
+    def on_key(self, event: events.Key) -> None:
+        """A key read-only mode turned off still says why nothing is sent."""
+        if not self.session.read_only:
+            return
+        for binding in bindings_of(MainScreen):
+            if binding.action in self.CHANGES and event.key in binding.key.split(","):
+                event.stop()
+                self.refused(binding.action)
+                return
+
+    def refused(self, action: str) -> None:
+        """Run ``action`` past :meth:`check_action`: its flow explains the refusal."""
         if action in self.CHANGES:
             getattr(self, f"action_{action}")()
 
@@ -399,7 +406,7 @@ class MainScreen(Screen[None]):
         One that read-only mode turns off still runs, to say why nothing is sent.
         """
         if action in self.CHANGES:
-            self.call_later(self.action_refused, action)
+            self.call_later(self.refused, action)
         else:
             self.call_later(self.run_action, action)
 
