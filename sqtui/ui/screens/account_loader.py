@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource
-from sqtui.display import printable
+from sqtui.display import shown_name
 
 if TYPE_CHECKING:
     from sqtui.ui.screens.main import MainScreen
@@ -98,7 +98,7 @@ class AccountLoader:
         try:
             await self.session.list_snapshots(resource)
         except ApiError as error:
-            self.screen.report(error, f"Snapshots of {printable(resource.name)}")
+            self.screen.report(error, f"Snapshots of {shown_name(resource.name)}")
             return
         self.screen.show_snapshots()
         self.session.save_view()
