@@ -1,7 +1,12 @@
-"""The restore dialog: what is replaced by what, a safety snapshot, the typed name."""
+"""The restore dialog: what is replaced by what, a safety snapshot, the typed name.
+
+Whether a safety snapshot can be taken changes while the dialog is open (a cooldown
+runs out): it is asked again every second, and the box follows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,12 +15,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import age_text, local_time, printable, size_text
+from sqtui.domain.flows import confirms_restore
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,12 @@ class RestoreDialog(ModalScreen[RestoreChoice | None]):
     """Confirm a destructive restore by typing the resource's name."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    RestoreDialog #restore-facts {
+        height: auto;
+        max-height: 12;
+    }
+    """
 
     def __init__(
         self,
@@ -37,12 +49,15 @@ class RestoreDialog(ModalScreen[RestoreChoice | None]):
         now: datetime,
         *,
         safety_blocked: str = "",
+        recheck: Callable[[], str] | None = None,
     ) -> None:
         super().__init__()
         self.resource = resource
         self.snapshot = snapshot
         self.now = now
         self.safety_blocked = safety_blocked
+        # Why a safety snapshot cannot be taken now ("" when it can), asked each second.
+        self.recheck = recheck
 
     @property
     def expected(self) -> str:
@@ -55,7 +70,7 @@ class RestoreDialog(ModalScreen[RestoreChoice | None]):
         kind = resource.kind.label + (f", {resource.detail}" if resource.detail else "")
         facts = Table.grid(padding=(0, 2))
         facts.add_column(style="dim", no_wrap=True)
-        facts.add_column()
+        facts.add_column(overflow="fold")
         facts.add_row("Replace", Text(f"{name} ({printable(kind)}), its current state"))
         facts.add_row(
             "With",
@@ -74,14 +89,17 @@ class RestoreDialog(ModalScreen[RestoreChoice | None]):
             yield Static(
                 Text("Restore snapshot: this is destructive", style="bold"), classes="title"
             )
-            yield Static(facts)
-            yield Static(
-                Text(
-                    f"Everything {name} holds now is replaced by this snapshot. "
-                    f"The {resource.kind.label} restarts; a restore takes about a minute."
-                ),
-                classes="warning-text",
-            )
+            # A long name is shown whole (it is what must be typed); the facts scroll
+            # rather than push the buttons off the screen.
+            with VerticalScroll(id="restore-facts", can_focus=False):
+                yield Static(facts, id="facts")
+                yield Static(
+                    Text(
+                        f"Everything {name} holds now is replaced by this snapshot. "
+                        f"The {resource.kind.label} restarts; a restore takes about a minute."
+                    ),
+                    classes="warning-text",
+                )
             yield Checkbox(
                 "Take a safety snapshot first",
                 value=not self.safety_blocked,
@@ -89,8 +107,7 @@ class RestoreDialog(ModalScreen[RestoreChoice | None]):
                 id="safety",
                 compact=True,
             )
-            if self.safety_blocked:
-                yield Static(Text(f"Not possible now: {self.safety_blocked}"), classes="note")
+            yield Static(self._blocked_text(), classes="note", id="safety-note")
             yield Static(Text("Type the name to confirm:"), classes="label")
             yield Input(placeholder=name, id="confirm-name", compact=True)
             with Horizontal(classes="buttons"):
@@ -99,12 +116,37 @@ class RestoreDialog(ModalScreen[RestoreChoice | None]):
 
     def on_mount(self) -> None:
         self.query_one("#confirm-name", Input).focus()
+        self.query_one("#safety-note").display = bool(self.safety_blocked)
+        if self.recheck is not None:
+            self.set_interval(1.0, self.recheck_safety)
+
+    def _blocked_text(self) -> Text:
+        return Text(f"Not possible now: {self.safety_blocked}" if self.safety_blocked else "")
+
+    def recheck_safety(self) -> None:
+        """Ask again whether a safety snapshot can be taken; count down, or allow it."""
+        if self.recheck is None:
+            return
+        blocked = self.recheck()
+        if blocked == self.safety_blocked:
+            return
+        was_blocked = bool(self.safety_blocked)
+        self.safety_blocked = blocked
+        note = self.query_one("#safety-note", Static)
+        note.update(self._blocked_text())
+        note.display = bool(blocked)
+        if was_blocked == bool(blocked):
+            return  # only the countdown moved
+        safety = self.query_one("#safety", Checkbox)
+        safety.disabled = bool(blocked)
+        # Allowed now: on, as it would have been had the dialog opened now (the user
+        # could not have turned it off while it was disabled).
+        safety.value = not blocked
 
     @property
     def name_matches(self) -> bool:
-        """True once the typed text is exactly the resource's name."""
-        typed = self.query_one("#confirm-name", Input).value
-        return typed in (self.resource.name, self.expected)
+        """True once the typed text is the resource's name as shown (or as stored)."""
+        return confirms_restore(self.resource, self.query_one("#confirm-name", Input).value)
 
     @on(Input.Changed, "#confirm-name")
     def _typed(self) -> None:

@@ -1,16 +1,23 @@
 """Restoring from the app: the guarded dialog, then the restore flow in a worker.
 
 What the restore does (safety snapshot first, the request, the history) is the
-domain's :func:`~sqtui.domain.flows.restore_snapshot`; this only asks and shows.
+domain's :func:`~sqtui.domain.flows.restore_snapshot`, and watching the resource
+until it runs again is :func:`~sqtui.domain.flows.restore.watch_comeback`; this only
+asks and shows.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
+from textual.css.query import NoMatches
+
+from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import printable
 from sqtui.domain.flows import CreateOutcome, RestoreState, restore_snapshot
+from sqtui.domain.flows.restore import ComebackState, watch_comeback
 from sqtui.domain.refusal import Refused
 from sqtui.ui.activity import Activity
 from sqtui.ui.screens.restore_dialog import RestoreChoice, RestoreDialog
@@ -26,11 +33,11 @@ class RestoreRun:
         self.screen = screen
         self.running: dict[str, str] = {}
 
-    def ask(self) -> None:
-        """Open the restore dialog for the selected snapshot; restore if confirmed."""
+    def ask(self, picked: tuple[Resource, Snapshot] | None = None) -> None:
+        """The restore dialog for ``picked`` (else the selected snapshot); restore if confirmed."""
         screen = self.screen
         session = screen.session
-        picked = screen.picked("restore")
+        picked = picked or screen.picked("restore")
         if picked is None:
             return
         resource, snap = picked
@@ -46,18 +53,22 @@ class RestoreRun:
                 markup=False,
             )
             return
-        blocked = ""
-        try:
-            session.check_create(resource)
-        except Refused as refused:
-            blocked = refused.why
+
+        def blocked() -> str:
+            """Why a safety snapshot cannot be taken now, or nothing."""
+            try:
+                session.check_create(resource)
+            except Refused as refused:
+                return refused.why
+            return ""
 
         def chosen(choice: RestoreChoice | None) -> None:
             if choice is not None:
                 screen.run_worker(self._restore(resource, snap, choice.safety_snapshot))
 
         screen.app.push_screen(
-            RestoreDialog(resource, snap, session.now(), safety_blocked=blocked), chosen
+            RestoreDialog(resource, snap, session.now(), safety_blocked=blocked(), recheck=blocked),
+            chosen,
         )
 
     def busy(self) -> list[str]:
@@ -78,7 +89,12 @@ class RestoreRun:
         first = Activity("⟳ safety first" if safety else "⟲ restoring", since=session.now())
         screen.table.set_activity(snap.version_id, first)
 
-        def restoring(_safety: CreateOutcome | None) -> None:
+        def restoring(safety_taken: CreateOutcome | None) -> None:
+            # The safety snapshot exists now: show it (listed, or pending and watched)
+            # for the whole restore, not only once it is over.
+            if safety_taken is not None and safety_taken.pending is not None:
+                screen.pending_watch.watch(safety_taken.pending)
+            screen.show_snapshots()
             screen.table.set_activity(snap.version_id, Activity("⟲ restoring", since=session.now()))
 
         try:
@@ -87,7 +103,8 @@ class RestoreRun:
             )
         finally:
             self.running.pop(resource.id, None)
-            if screen.is_mounted:
+            # Also reached when the app quits mid-restore, its widgets already gone.
+            with contextlib.suppress(NoMatches):
                 screen.table.set_activity(snap.version_id, None)
                 screen.sidebar.set_busy(self.running)
                 # The resource restarted: its running state and listing both changed.
@@ -95,7 +112,13 @@ class RestoreRun:
         if outcome.safety is not None and outcome.safety.pending is not None:
             screen.pending_watch.watch(outcome.safety.pending)
         if outcome.state is RestoreState.DONE:
-            screen.notify(outcome.sentence(), title="Restore done", markup=False, timeout=10)
+            screen.notify(
+                f"{outcome.sentence()} Watching it until it runs again.",
+                title="Restore done",
+                markup=False,
+                timeout=10,
+            )
+            await self._watch_comeback(resource, snap)
         elif outcome.state is RestoreState.REFUSED:
             screen.notify(outcome.sentence(), severity="warning", markup=False)
         elif outcome.state is RestoreState.NOT_STARTED:
@@ -116,3 +139,23 @@ class RestoreRun:
                 markup=False,
                 timeout=10,
             )
+
+    async def _watch_comeback(self, resource: Resource, snap: Snapshot) -> None:
+        """Say when the restored resource runs again, or that it did not come back."""
+        screen = self.screen
+        session = screen.session
+        try:
+            comeback = await watch_comeback(session, resource, snap)
+        except ApiError as error:
+            screen.report(error, f"Status of {printable(resource.name)}")
+            return
+        if not screen.is_mounted:
+            return
+        sentence = comeback.sentence(session.now())
+        if comeback.state is ComebackState.RUNNING:
+            screen.notify(sentence, title="Running again", markup=False, timeout=10)
+        else:
+            title = "Not running" if comeback.state is ComebackState.NOT_BACK else "Restored"
+            screen.notify(sentence, title=title, severity="warning", markup=False, timeout=15)
+        # Its running dot changed with it.
+        screen.loader.refresh(quota=False)
