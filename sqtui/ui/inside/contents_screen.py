@@ -112,7 +112,8 @@ class ContentsScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape", "back", "Back"),
+        # escape is everywhere the way back: the footer keeps its room for the rest.
+        Binding("escape", "back", "Back", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("e", "extract", "Extract"),
         Binding("D", "diff", "Diff"),
