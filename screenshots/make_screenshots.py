@@ -20,13 +20,19 @@ from sqtui.sim import FakeClock, SimConfig, create_app
 from sqtui.storage.credentials import KeySource
 from sqtui.storage.locations import Locations
 from sqtui.ui.app import SqtuiApp
+from sqtui.ui.inside.compare import DiffScreen
 from sqtui.ui.screens.main import MainScreen
 
 HERE = Path(__file__).resolve().parent
 
 
-async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...] = ()) -> Path:
-    """Save one screenshot of the demo account after pressing ``keys``."""
+async def shoot(
+    name: str,
+    size: tuple[int, int],
+    keys: tuple[str, ...] = (),
+    ready: Callable[[SqtuiApp], bool] = lambda app: True,
+) -> Path:
+    """Save one screenshot of the demo account after pressing ``keys`` (and ``ready``)."""
     clock = FakeClock()
     config = SimConfig(
         seed=7, speed=1000, apps=5, databases=3, snapshot_mb=24, generation_seconds=400
@@ -53,7 +59,13 @@ async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...] = ()) ->
                 if isinstance(screen, MainScreen) and screen.table.row_count:
                     break
                 await pilot.pause(0.02)
-            await pilot.press(*keys)
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause(0.3)
+            for _ in range(500):
+                if ready(app):
+                    break
+                await pilot.pause(0.02)
             await pilot.pause(0.3)
             path = HERE / f"{name}.svg"
             app.save_screenshot(filename=path.name, path=str(HERE))
@@ -65,6 +77,12 @@ def main() -> None:
     os.environ["TZ"] = "UTC"
     time.tzset()
     print(asyncio.run(shoot("main", (100, 30), ("j", "j", "j", "j", "j", "j", "n"))))
+    print(asyncio.run(shoot("diff", (100, 30), ("tab", "D", "enter"), _diff_shown)))
+
+
+def _diff_shown(app: SqtuiApp) -> bool:
+    screen = app.screen
+    return isinstance(screen, DiffScreen) and bool(screen.changes)
 
 
 if __name__ == "__main__":
