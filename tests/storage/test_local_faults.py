@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from sqtui.storage import logging_setup
 from sqtui.storage.atomic import TooLarge, locked, read_limited, read_tail
 from sqtui.storage.locations import Locations
-from sqtui.storage import logging_setup
 from sqtui.storage.logging_setup import log_problem, setup_logging
 
 
