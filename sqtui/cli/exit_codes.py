@@ -21,6 +21,7 @@ class ExitCode(enum.IntEnum):
     SERVER = 6
     NETWORK = 7
     INTERRUPTED = 130  # as shells report Ctrl-C: 128 + SIGINT
+    BROKEN_PIPE = 141  # the reader went away (`| head -1`): 128 + SIGPIPE, said quietly
 
 
 def exit_code_for(error: ApiError) -> ExitCode:
@@ -62,4 +63,5 @@ exit codes:
   {ExitCode.NETWORK}    the API or the snapshot host could not be reached (a restore whose
        answer was lost may still be running)
   {ExitCode.INTERRUPTED}  interrupted (Ctrl-C)
+  {ExitCode.BROKEN_PIPE}  the output's reader stopped early (`... | head -1`), as coreutils report
 """

@@ -14,7 +14,6 @@ from sqtui.storage.config import ConfigError
 
 # The exit status when the reader of the output went away: 128 + SIGPIPE, as shells
 # report for coreutils (``yes | head -1``).
-BROKEN_PIPE = 141
 
 
 def _app_parser() -> argparse.ArgumentParser:
@@ -39,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run sqtui with ``argv`` (default: the process arguments); return the exit code.
 
     Output piped to a reader that stops early (``sqtui snapshots list | head -1``) ends
-    the run quietly with :data:`BROKEN_PIPE`, as the shell reports ``ls | head -1``.
+    the run quietly with :attr:`ExitCode.BROKEN_PIPE`, as the shell reports ``ls | head -1``.
     """
     try:
         code = _dispatch(list(sys.argv[1:] if argv is None else argv))
@@ -47,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()
-        return BROKEN_PIPE
+        return ExitCode.BROKEN_PIPE
     return code
 
 

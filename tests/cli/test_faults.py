@@ -15,7 +15,6 @@ import pytest
 
 from sqtui.cli import main as cli
 from sqtui.cli.exit_codes import ExitCode
-from sqtui.cli.main import BROKEN_PIPE
 from sqtui.sim import SimConfig, SimServer
 from sqtui.sim.config import DEFAULT_API_KEY
 from tests.conftest import MemoryKeyring
@@ -184,7 +183,7 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path: Path, server: Si
     _out, err = child.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipeError" not in err, err
     assert err == b""
-    assert child.returncode == BROKEN_PIPE
+    assert child.returncode == ExitCode.BROKEN_PIPE
 
 
 def test_a_broken_pipe_in_process_returns_its_exit_code(
@@ -200,7 +199,7 @@ def test_a_broken_pipe_in_process_returns_its_exit_code(
     monkeypatch.setenv("SQTUI_HOME", str(tmp_path))
     monkeypatch.setenv("SQUARECLOUD_API_KEY", KEY)
     monkeypatch.setattr("sys.stdout", GoneReader())
-    assert cli.main(["snapshots", "list", "--api-url", server.base_url]) == BROKEN_PIPE
+    assert cli.main(["snapshots", "list", "--api-url", server.base_url]) == ExitCode.BROKEN_PIPE
 
 
 SECRET = "4815162342-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
