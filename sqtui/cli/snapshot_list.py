@@ -54,7 +54,7 @@ async def list_snapshots(run: Run, args: ListArgs) -> ExitCode:
         result(dump(data))
         return ExitCode.OK
     rows = [
-        [local_time(p.requested_at), age_text(p.requested_at, now), "", "manual", "pending", ""]
+        [local_time(p.requested_at), age_text(p.requested_at, now), "", "manual", "", "pending"]
         for p in reversed(pending)
     ]
     rows += [
@@ -63,15 +63,16 @@ async def list_snapshots(run: Run, args: ListArgs) -> ExitCode:
             age_text(s.modified, now),
             size_text(s.size),
             s.origin,
-            s.short_version,
             expires_text(s, now),
+            s.short_version,
         ]
         for s in listing
     ]
     if not rows:
         say(f"{resource_label(resource)} has no snapshots.")
         return ExitCode.OK
-    headers = ["MODIFIED", "AGE", "SIZE", "ORIGIN", "VERSION", "EXPIRES"]
+    # The version stays last, where scripts reading the table find it.
+    headers = ["MODIFIED", "AGE", "SIZE", "ORIGIN", "EXPIRES", "VERSION"]
     result(table(headers, rows, frozenset({2})))
     return ExitCode.OK
 
