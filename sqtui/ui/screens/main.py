@@ -171,8 +171,7 @@ class MainScreen(Screen[None]):
                 query = self.sidebar.filter_input.value.strip()
                 title.update(
                     Text(
-                        f"No application or database matches {shown_name(query, 30)!r}"
-                        " (escape clears the filter)",
+                        f"Nothing matches {shown_name(query, 24)!r}: escape clears the filter",
                         style="dim",
                     )
                 )
