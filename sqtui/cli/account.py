@@ -36,9 +36,12 @@ def config_command(argv: list[str]) -> int:
         print(sample_config(), end="")
         return ExitCode.OK
     where = Locations.default()
+    warnings: tuple[str, ...] = ()
     try:
-        load_config(where.config_file)
+        warnings = load_config(where.config_file).warnings
         state = "valid" if where.config_file.exists() else "not created yet: all defaults"
+        if warnings:
+            state = f"loaded, with {len(warnings)} warning(s) below"
     except ConfigError as error:
         state = f"INVALID: {error}"
     rows = [
@@ -51,6 +54,8 @@ def config_command(argv: list[str]) -> int:
     ]
     for label, value in rows:
         print(f"{label + ':':<19}{value}")
+    for warning in warnings:
+        print(f"warning: {warning}")
     return ExitCode.OK
 
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqtui.cli.exit_codes import EXIT_CODES_HELP, ExitCode
+from sqtui.cli.options import QuietParser
 from sqtui.cli.run import Run
 from sqtui.cli.snapshot_browse import CatArgs, LsArgs, VerifyArgs, cat, ls, verify
 from sqtui.cli.snapshot_compare import DiffArgs, FindArgs, diff, find
@@ -24,7 +25,8 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        # Not repeated: what was typed may be a key pasted in the wrong place.
+        raise argparse.ArgumentTypeError("give a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("give at least 1")
     return value
@@ -43,8 +45,8 @@ def _which(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
 
 
 def add_contents_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    common: argparse.ArgumentParser,
+    commands: argparse._SubParsersAction[QuietParser],
+    common: QuietParser,
     resource_help: str,
 ) -> None:
     """Add the commands that look inside snapshots to ``sqtui snapshots``."""

@@ -19,7 +19,11 @@ class QuietParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Print the usage and ``message`` (without the words it quotes) and exit 2."""
-        if message.startswith(_QUOTING):
+        if message.startswith("argument") and "invalid choice" in message:
+            # "argument COMMAND: invalid choice: 'x' (choose from ...)": keep the choices.
+            choices = message[message.find("(choose from") :]
+            message = f"unknown command (not repeated here in case it is an API key) {choices}"
+        elif message.startswith(_QUOTING):
             message = (
                 "unexpected argument(s), not repeated here in case one is an API key. "
                 "An API key is never taken from the command line: `sqtui login` reads it "
@@ -44,9 +48,9 @@ def _add_api_url(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def common_options() -> argparse.ArgumentParser:
+def common_options() -> QuietParser:
     """Flags shared by the app and the script commands."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = QuietParser(add_help=False)
     _add_api_url(parent)
     _add_profile(parent)
     parent.add_argument(

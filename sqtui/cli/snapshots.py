@@ -22,7 +22,7 @@ from sqtui.cli.exit_codes import (
     exit_code_for_refusal,
     exit_code_for_unresolved,
 )
-from sqtui.cli.options import common_options, settings_from
+from sqtui.cli.options import QuietParser, common_options, settings_from
 from sqtui.cli.output import say
 from sqtui.cli.run import Run, Stop
 from sqtui.cli.snapshot_create import CreateArgs, create
@@ -86,7 +86,8 @@ def _minutes(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+        # Not repeated: what was typed may be a key pasted in the wrong place.
+        raise argparse.ArgumentTypeError("give a number of minutes") from None
     if not value > 0:
         raise argparse.ArgumentTypeError("the timeout must be a positive number of minutes")
     return value
@@ -94,14 +95,16 @@ def _minutes(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``sqtui snapshots ...``."""
-    parser = argparse.ArgumentParser(
+    parser = QuietParser(
         prog="sqtui snapshots",
         description="List, create, download and restore snapshots, and look inside them, "
         "from scripts.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=QuietParser
+    )
     common = common_options()
     resource_help = "an application or database: its id, or its exact name"
 

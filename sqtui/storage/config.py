@@ -294,7 +294,9 @@ def load_config(path: Path) -> Config:
     """Read the config at ``path``: a missing file gives ``Config()``; a bad one, ConfigError."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        # No file (or no folder to hold one: SQTUI_HOME is a file, said by the
+        # folders' own warning): every setting has its default.
         return Config()
     except OSError as exc:
         raise ConfigError(path, f"cannot be read ({exc.strerror or exc})") from None

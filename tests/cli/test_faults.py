@@ -262,3 +262,21 @@ def test_login_and_logout_offer_only_flags_that_mean_something(
     assert "--profile" in out
     assert "--read-only" not in out and "--download-dir" not in out
     assert ("--api-url" in out) == (command == "login")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["snapshots", SECRET],
+        ["snapshots", "list", f"--x={SECRET}"],
+        ["snapshots", "verify", "x", "--latest", "--sample", SECRET],
+        ["snapshots", "create", "x", "--wait", "--timeout", SECRET],
+    ],
+)
+def test_a_key_given_to_a_snapshot_command_is_never_printed_back(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    assert code == ExitCode.USAGE
+    assert SECRET not in out + err and SECRET[-6:] not in out + err

@@ -161,3 +161,16 @@ def test_config_shows_where_files_live_and_a_valid_sample(
     (tmp_path / "config" / "config.toml").write_text("api_key = 'x'\n")
     assert cli.main(["config"]) == ExitCode.OK
     assert "INVALID" in capsys.readouterr().out
+
+
+def test_config_reports_unknown_settings_and_themes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SQTUI_HOME", str(tmp_path))
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text('them = "nord"\ntheme = "nrod"\n')
+    assert cli.main(["config"]) == ExitCode.OK
+    out = capsys.readouterr().out
+    assert "(valid)" not in out and "2 warning(s)" in out
+    assert "unknown setting 'them' (did you mean 'theme'?)" in out
+    assert "unknown theme 'nrod' (did you mean 'nord'?)" in out and "textual-dark" in out

@@ -92,3 +92,9 @@ def test_script_commands_print_the_warnings_and_go_on(
     assert "warning:" in err and "unknown setting 'them' (did you mean 'theme'?)" in err
     assert "no API key" in err  # it went on past the config
     assert code != 0
+
+
+def test_a_config_folder_that_cannot_exist_means_defaults(tmp_path: Path) -> None:
+    blocker = tmp_path / "home"
+    blocker.write_text("a file where a folder should be")
+    assert load_config(blocker / "config" / "config.toml") == Config()

@@ -71,3 +71,19 @@ async def test_a_relative_or_home_folder_is_made_absolute(
         # The folder used is offered again next time, absolute.
         assert main.workspace.last_download_dir == expected
     assert (expected / dialog.filename).is_file()
+
+
+async def test_the_dialog_refuses_a_disk_without_the_engines_margin(
+    make_harness: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        dialog = await open_download_dialog(pilot, h, tmp_path / "backups")
+        # Room for the file itself, not for the margin the engine keeps free.
+        size = dialog.snapshot.size
+        monkeypatch.setattr("sqtui.domain.download.files.free_space", lambda _: size + 1)
+        await pilot.press("end", "x")
+        await pilot.pause()
+        said = str(dialog.query_one("#space").render())
+        assert "Not enough space" in said and "kept free" in said
+        assert dialog.query_one("#start", Button).disabled

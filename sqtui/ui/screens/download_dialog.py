@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Static
 
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import age_text, local_time, printable, size_text
-from sqtui.domain.download import absolute, free_space, part_path
+from sqtui.domain.download import absolute, space_check
 from sqtui.domain.filenames import snapshot_filename
 
 
@@ -96,19 +96,20 @@ class DownloadDialog(ModalScreen[DownloadChoice | None]):
             return False
         target = self.target
         problem = ""
+        free = have = 0
         try:
-            free = free_space(target.parent)
+            # The engine's own rule: the bytes still to write plus the margin it keeps.
+            check = space_check(self.snapshot.size, target)
+            free, have = check.free, check.partial
         except OSError as error:
-            free, problem = 0, f"That folder cannot be used: {error.strerror or error}."
-        if not problem and target.parent.exists() and not target.parent.is_dir():
-            problem = "That path is a file, not a folder."
-        if not problem and target.exists():
-            problem = "A file with this name is already there; it will not be overwritten."
-        partial = part_path(target)
-        have = partial.stat().st_size if partial.exists() else 0
-        needed = max(0, self.snapshot.size - have)
-        if not problem and free < needed:
-            problem = f"Not enough space: {size_text(free)} free, {size_text(needed)} needed."
+            problem = f"That folder cannot be used: {error.strerror or error}."
+        else:
+            if target.parent.exists() and not target.parent.is_dir():
+                problem = "That path is a file, not a folder."
+            elif target.exists():
+                problem = "A file with this name is already there; it will not be overwritten."
+            else:
+                problem = check.problem() or ""
         line = Text(f"Free space: {size_text(free)}", style="dim")
         if have:
             line.append(f" · resumes a partial download ({size_text(have)})", style="dim")
