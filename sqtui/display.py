@@ -88,7 +88,9 @@ def local_time(when: datetime, *, compact: bool = False) -> str:
         local = when.astimezone()
     except (OverflowError, ValueError, OSError):
         return UNKNOWN_TIME
-    return local.strftime("%m-%d %H:%M" if compact else "%Y-%m-%d %H:%M")
+    stamp = local.strftime("%m-%d %H:%M")
+    # strftime's %Y writes year 1 as "1": always four digits, as ISO 8601 does.
+    return stamp if compact else f"{local.year:04d}-{stamp}"
 
 
 def age_text(when: datetime, now: datetime) -> str:

@@ -74,10 +74,13 @@ class PendingSnapshot:
 
     def matches(self, snapshot: Snapshot) -> bool:
         """True when ``snapshot`` is the one this create produced."""
-        return (
-            snapshot.version_id not in self.known_versions
-            and snapshot.modified >= self.requested_at - CLOCK_SLACK
-        )
+        if snapshot.version_id in self.known_versions:
+            return False
+        try:
+            earliest = self.requested_at - CLOCK_SLACK
+        except OverflowError:  # requested at the very start of the calendar
+            return True
+        return snapshot.modified >= earliest
 
 
 class PendingTracker:

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable, Sequence
 
 from sqtui.api.models import Account, Resource, Snapshot
-from sqtui.display import local_time, printable, size_text
+from sqtui.display import local_time, printable, shown_name, size_text
 
 
 class Unresolved(enum.StrEnum):
@@ -71,7 +71,7 @@ def find_resource(account: Account, wanted: str) -> Resource:
 
 def resource_label(resource: Resource) -> str:
     """``worker (app 3f9a…)``: a name people read, with the id that makes it unique."""
-    return f"{printable(resource.name)} ({resource.kind.label} {resource.id})"
+    return f"{shown_name(resource.name)} ({resource.kind.label} {resource.id})"
 
 
 def find_version(listing: Sequence[Snapshot], wanted: str, resource: Resource) -> Snapshot:

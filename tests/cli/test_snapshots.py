@@ -14,6 +14,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,7 @@ def test_list_of_one_resource_is_a_table_newest_first(
     code, out, err = run(capsys, server, "list", db["name"])
     assert code == 0, err
     header, *rows = out.splitlines()
-    assert header.split() == ["MODIFIED", "AGE", "SIZE", "ORIGIN", "VERSION"]
+    assert header.split() == ["MODIFIED", "AGE", "SIZE", "ORIGIN", "EXPIRES", "VERSION"]
     snapshots = listing(capsys, server, db["id"])["snapshots"]
     assert len(rows) == len(snapshots) == 4
     for row, snap in zip(rows, snapshots, strict=True):
@@ -141,9 +142,22 @@ def test_list_json_is_complete_and_carries_no_credential(
     data = json.loads(out)
     assert data["resource"] == {"id": app["id"], "name": app["name"], "kind": "app"}
     first = data["snapshots"][0]
-    assert set(first) == {"version_id", "name", "modified", "size", "origin", "runtime", "expires"}
+    assert set(first) == {
+        "version_id",
+        "name",
+        "modified",
+        "size",
+        "origin",
+        "runtime",
+        "kept_until",
+        "link_expires",
+    }
     assert len(first["version_id"]) == 32 and isinstance(first["size"], int)
-    assert first["modified"].endswith("Z") and first["expires"].endswith("Z")
+    assert first["modified"].endswith("Z") and first["link_expires"].endswith("Z")
+    # The snapshot itself is kept 30 days after it was taken (the API's retention).
+    taken = datetime.fromisoformat(first["modified"].replace("Z", "+00:00"))
+    kept = datetime.fromisoformat(first["kept_until"].replace("Z", "+00:00"))
+    assert kept - taken == timedelta(days=30)
     assert first["origin"] in ("automatic", "manual")
     _, everything, _ = run(capsys, server, "list", "--json")
     for text in (out, everything):
