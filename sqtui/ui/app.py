@@ -17,6 +17,10 @@ from textual.screen import Screen
 from sqtui.domain.settings import RunSettings
 from sqtui.domain.workspace import Workspace, open_workspace
 from sqtui.storage.credentials import KeySource
+from sqtui.ui.inside.compare import DiffScreen, DiffTextScreen, VersionPicker
+from sqtui.ui.inside.contents_screen import ContentsScreen, ContentsTree
+from sqtui.ui.inside.find_screen import FindScreen
+from sqtui.ui.inside.viewer import TextViewer
 from sqtui.ui.keys import KeyRow, bindings_of, key_rows
 from sqtui.ui.messages import KeyRefused
 from sqtui.ui.screens.confirm import ConfirmScreen
@@ -161,6 +165,15 @@ class SqtuiApp(App[None]):
                 ("Sidebar", bindings_of(Sidebar) + bindings_of(ResourceList)),
                 ("Snapshots", bindings_of(SnapshotTable)),
                 ("Downloads", bindings_of(DownloadsPanel)),
+                ("Inside a snapshot", bindings_of(ContentsScreen) + bindings_of(ContentsTree)),
+                ("A file", bindings_of(TextViewer)),
+                (
+                    "Diff",
+                    bindings_of(DiffScreen)
+                    + bindings_of(VersionPicker)
+                    + bindings_of(DiffTextScreen),
+                ),
+                ("Find", bindings_of(FindScreen)),
             ],
         )
 

@@ -40,12 +40,12 @@ class FindScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("slash", "edit", "Pattern"),
-        Binding("d", "download", "Download"),
-        Binding("r", "restore", "Restore"),
-        Binding("j", "down", show=False),
-        Binding("k", "up", show=False),
+        Binding("escape", "back", "Back", tooltip="back"),
+        Binding("slash", "edit", "Pattern", tooltip="change the pattern"),
+        Binding("d", "download", "Download", tooltip="download the version on this row"),
+        Binding("r", "restore", "Restore", tooltip="restore the version on this row"),
+        Binding("j", "down", show=False, tooltip="down"),
+        Binding("k", "up", show=False, tooltip="up"),
     ]
 
     def __init__(

@@ -35,11 +35,11 @@ class TextViewer(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back"),
-        Binding("slash", "search", "Search"),
-        Binding("n", "search_next", "Next match"),
-        Binding("g,home", "top", "Top", show=False),
-        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("escape,q", "back", "Back", tooltip="back to the files"),
+        Binding("slash", "search", "Search", tooltip="find text in the file"),
+        Binding("n", "search_next", "Next match", tooltip="the next line with the text"),
+        Binding("g,home", "top", "Top", show=False, tooltip="first line"),
+        Binding("G,end", "bottom", "Bottom", show=False, tooltip="last line"),
     ]
 
     def __init__(self, title: Text, text: str = "", note: str = "") -> None:
