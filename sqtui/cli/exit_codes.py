@@ -40,8 +40,10 @@ def exit_code_for(error: ApiError) -> ExitCode:
 
 
 def exit_code_for_refusal(refused: Refused) -> ExitCode:
-    """Read-only mode is a failure of the command; a cooldown or the quota is code 5."""
-    return ExitCode.FAILED if refused.reason is RefusalReason.READ_ONLY else ExitCode.QUOTA
+    """Read-only mode or a key not allowed to is a failure (1); a cooldown or the quota, 5."""
+    if refused.reason in (RefusalReason.READ_ONLY, RefusalReason.NOT_ALLOWED):
+        return ExitCode.FAILED
+    return ExitCode.QUOTA
 
 
 def exit_code_for_unresolved(error: ResolveError) -> ExitCode:

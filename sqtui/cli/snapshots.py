@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="take a snapshot now",
         description=(
             "Request one snapshot (never sent twice). If the server is still generating it,\n"
-            "it is saved as pending, watched by the TUI; --wait watches it here."
+            "it is saved as pending (when the state directory is writable) and watched by\n"
+            "the app; --wait watches it here."
         ),
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -280,3 +280,11 @@ def test_a_key_given_to_a_snapshot_command_is_never_printed_back(
     out, err = capsys.readouterr()
     assert code == ExitCode.USAGE
     assert SECRET not in out + err and SECRET[-6:] not in out + err
+
+
+def test_a_refusal_for_a_key_not_allowed_is_a_failure_not_a_quota() -> None:
+    from sqtui.cli.exit_codes import exit_code_for_refusal
+    from sqtui.domain.refusal import RefusalReason, Refused
+
+    not_allowed = Refused(RefusalReason.NOT_ALLOWED, "This key may not create snapshots.")
+    assert exit_code_for_refusal(not_allowed) == ExitCode.FAILED
