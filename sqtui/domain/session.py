@@ -105,6 +105,7 @@ class Session:
         pending_timeout: timedelta = DEFAULT_TIMEOUT,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
         self.profile = profile
@@ -119,6 +120,10 @@ class Session:
         self.pending_timeout = pending_timeout
         self.now = now
         self.monotonic = monotonic
+        # Told, in one sentence, why the cached view could not be used.
+        self.warn = warn
+        # The resource last viewed, kept in the cached view per profile.
+        self.selected_id: str | None = None
         # Told of every pending snapshot a listing shows (the app notifies).
         self.on_listed: Callable[[Listed], None] | None = None
         self.ledger = QuotaLedger(allowance=0)
@@ -259,9 +264,10 @@ class Session:
         """Start from the last good view on disk (shown stale); when it was saved."""
         if self.cache_path is None or self.overview is not None:
             return None
-        view = load_view(self.cache_path, self.client.base_url)
+        view = load_view(self.cache_path, self.client.base_url, warn=self.warn)
         if view is None:
             return None
+        self.selected_id = view.selected
         self.adopt_cached(view.account, view.listings, view.saved_at)
         return view.saved_at or self.now()
 
@@ -269,7 +275,12 @@ class Session:
         """Keep what is shown now for the next start (no signed URLs)."""
         if self.cache_path is not None and self.account is not None:
             save_view(
-                self.cache_path, self.client.base_url, self.account, self.listings, self.now()
+                self.cache_path,
+                self.client.base_url,
+                self.account,
+                self.listings,
+                self.now(),
+                selected=self.selected_id,
             )
 
     def is_pending(self, pending: PendingSnapshot) -> bool:

@@ -85,6 +85,7 @@ def open_workspace(
         pending_timeout=timedelta(minutes=settings.pending_timeout_minutes),
         now=now,
         monotonic=monotonic,
+        warn=warn,
     )
     recall_creates(session, history)
     if history.unreadable and warn is not None and settings.locations.state_dir not in said:

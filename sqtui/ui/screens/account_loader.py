@@ -75,7 +75,12 @@ class AccountLoader:
         status.stale_reason = stale
         status.stale = bool(stale)
         resources = overview.account.resources
+        first = self.screen.current is None
         self.screen.sidebar.show(resources, overview.statuses, self.screen.restores.running)
+        remembered = self.session.selected_id
+        if first and remembered and any(r.id == remembered for r in resources):
+            # Where this profile was last time: the resource last viewed.
+            self.screen.sidebar.select(remembered)
         self.screen.show_quota()
 
     async def _refresh(self, quota: bool) -> None:

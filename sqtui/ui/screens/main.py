@@ -230,6 +230,7 @@ class MainScreen(Screen[None]):
     def _resource_highlighted(self, event: ResourceHighlighted) -> None:
         resource = event.resource
         self.current = resource
+        self.session.selected_id = resource.id
         self.show_snapshots()
         self.loader.listing(resource, settle=LISTING_SETTLE_SECONDS)
 
