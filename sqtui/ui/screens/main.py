@@ -65,13 +65,21 @@ class MainScreen(Screen[None]):
             tooltip="restore the selected snapshot (safety snapshot, then type the name)",
         ),
         Binding("y", "copy_url", "URL", tooltip="copy its signed download URL (OSC 52)"),
+        # In help and the palette; the footer keeps its room for q Quit at 80 columns.
         Binding(
             "D",
             "diff",
             "Diff",
+            show=False,
             tooltip="compare the selected snapshot's files with another version",
         ),
-        Binding("f", "find", "Find", tooltip="find a path in every version: when did it change?"),
+        Binding(
+            "f",
+            "find",
+            "Find",
+            show=False,
+            tooltip="find a path in every version: when did it change?",
+        ),
         Binding("h", "history", "History", tooltip="history of creates, downloads, restores"),
         Binding("slash", "filter", "Filter", tooltip="filter the apps and databases (fuzzy)"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="reload the account now"),
