@@ -55,7 +55,8 @@ EXIT_CODES_HELP = f"""\
 exit codes:
   {ExitCode.OK}    done (a create answered "still generating" without --wait is done too)
   {ExitCode.FAILED}    failed: download or restore failed, RESTORE_IN_PROGRESS, read-only mode,
-       restore not confirmed, --wait timed out
+       a key not allowed to, restore not confirmed or the resource not running
+       again, --wait timed out, a damaged file in verify or cat
   {ExitCode.USAGE}    usage: bad arguments, a name or version prefix that matches several,
        restore without --yes when standard input is not a terminal, a bad config file
   {ExitCode.AUTH}    no API key, or the key was refused
