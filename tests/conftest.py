@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import keyring
 import keyring.backend
@@ -14,6 +15,34 @@ from keyring.backends import fail
 
 os.environ["TZ"] = "UTC"
 time.tzset()
+
+#: A zone west and one east of UTC: between them, both ends of the calendar overflow.
+WEST_AND_EAST = ("America/New_York", "Asia/Tokyo")
+
+
+@contextmanager
+def in_zone(zone: str) -> Iterator[None]:
+    """Run in the local time zone ``zone``, restored afterwards."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.fixture(params=WEST_AND_EAST)
+def zone(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test runs once west and once east of UTC."""
+    with in_zone(str(request.param)):
+        yield str(request.param)
+
+
 # Tests never touch the real home: anything that asks for the default locations
 # gets a throwaway folder.
 os.environ.setdefault("SQTUI_HOME", os.path.join(os.path.dirname(__file__), ".sqtui-home"))

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,19 +15,6 @@ from sqtui.display import UNKNOWN_TIME, local_time
 from sqtui.domain.account_cache import MAX_FILE_BYTES, load_view, remember_selected, save_view
 from sqtui.domain.session import Session
 from tests.domain.test_account_cache import ACCOUNT, API, LISTING, NOW
-
-
-@pytest.fixture(params=["America/New_York", "Asia/Tokyo"])
-def zone(request: pytest.FixtureRequest) -> Iterator[str]:
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = str(request.param)
-    time.tzset()
-    yield str(request.param)
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
 
 
 def listing_at(*times: str) -> list:  # type: ignore[type-arg]

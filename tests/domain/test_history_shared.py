@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -119,19 +118,6 @@ def test_a_history_that_is_a_folder_is_unreadable_not_raised(tmp_path: Path) -> 
     history = History(path)
     assert history.read() == []
     assert history.unreadable
-
-
-@pytest.fixture(params=["America/New_York", "Asia/Tokyo"])
-def zone(request: pytest.FixtureRequest) -> Iterator[str]:
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = str(request.param)
-    time.tzset()
-    yield str(request.param)
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
 
 
 @pytest.mark.usefixtures("zone")

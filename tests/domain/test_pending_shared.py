@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -206,19 +205,6 @@ def test_a_state_folder_that_is_a_file_keeps_pending_in_memory(tmp_path: Path) -
     loaded.add(pending("a" * 32))
     assert loaded.saved is False
     assert [p.resource_id for p in loaded.items] == ["a" * 32]
-
-
-@pytest.fixture(params=["America/New_York", "Asia/Tokyo"])
-def zone(request: pytest.FixtureRequest) -> Iterator[str]:
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = str(request.param)
-    time.tzset()
-    yield str(request.param)
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
 
 
 @pytest.mark.usefixtures("zone")
