@@ -74,17 +74,23 @@ def test_file_viewer(snap_compare: Any, make_harness: Any, size: tuple[int, int]
     assert snap_compare(harness(make_harness).app, terminal_size=size, run_before=open_file)
 
 
+async def diff_screen(pilot: Pilot[Any]) -> DiffScreen:
+    """From the newest snapshot, ``D`` and the version offered first: its changes shown."""
+    await contents(pilot)
+    await pilot.press("D")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, VersionPicker))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, DiffScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, DiffScreen)
+    await wait_for(pilot, lambda: bool(screen.changes))
+    return screen
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_diff(snap_compare: Any, make_harness: Any, size: tuple[int, int]) -> None:
     async def open_diff(pilot: Pilot[Any]) -> None:
-        await contents(pilot)
-        await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, VersionPicker))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, DiffScreen))
-        screen = pilot.app.screen
-        assert isinstance(screen, DiffScreen)
-        await wait_for(pilot, lambda: bool(screen.changes))
+        await diff_screen(pilot)
         await pilot.pause()
 
     assert snap_compare(harness(make_harness).app, terminal_size=size, run_before=open_diff)
@@ -93,14 +99,7 @@ def test_diff(snap_compare: Any, make_harness: Any, size: tuple[int, int]) -> No
 @pytest.mark.parametrize("size", SIZES)
 def test_file_diff(snap_compare: Any, make_harness: Any, size: tuple[int, int]) -> None:
     async def open_file_diff(pilot: Pilot[Any]) -> None:
-        await contents(pilot)
-        await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, VersionPicker))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, DiffScreen))
-        screen = pilot.app.screen
-        assert isinstance(screen, DiffScreen)
-        await wait_for(pilot, lambda: bool(screen.changes))
+        screen = await diff_screen(pilot)
         row = next(
             i
             for i, c in enumerate(screen.changes)
