@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,25 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from measure import MB, peak_rss_mb
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.models import ResourceKind, Snapshot
 from sqtui.sim import SimConfig, SimServer
 
 API_KEY = "23457145698959364-be9c4b5e0be9c4b5e0be9c4b5e0be9c4"
-MB = 1024 * 1024
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size in MB (VmHWM, else ru_maxrss)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / MB if sys.platform == "darwin" else maxrss / 1024
 
 
 # -- the child ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from measure import MB, peak_rss_mb
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.models import ResourceKind, Snapshot
@@ -34,7 +35,6 @@ from sqtui.domain.download import DownloadEngine
 from sqtui.sim import SimConfig, SimServer
 
 API_KEY = "sim-benchmark-key-0000000000"
-MB = 1024 * 1024
 
 
 @dataclass
@@ -60,19 +60,6 @@ def cpu_seconds(who: int) -> float:
     """User plus system CPU time used so far by this process or its waited-for children."""
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size in MB (VmHWM, else ru_maxrss)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    # ru_maxrss is in KiB on Linux and bytes on macOS.
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / MB if sys.platform == "darwin" else maxrss / 1024
 
 
 async def child_download(job: dict[str, object]) -> dict[str, object]:
