@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqtui.api.errors import ApiError
-from sqtui.api.models import Account
 from sqtui.cli.exit_codes import ExitCode
 from sqtui.cli.output import say
 from sqtui.cli.run import Run, Stop
 from sqtui.domain.contents import ContentsError, Entry
-from sqtui.domain.flows.contents import OpenedContents, contents_cache, open_contents
+from sqtui.domain.flows.contents import (
+    OpenedContents,
+    contents_cache,
+    open_contents,
+    reachable_account,
+)
 from sqtui.domain.resolve import find_resource
 
 _CODES: dict[str, ExitCode] = {
@@ -28,23 +31,9 @@ def contents_stop(error: ContentsError) -> Stop:
     return Stop(_CODES.get(error.reason, ExitCode.FAILED), error.human())
 
 
-async def _account(run: Run) -> tuple[Account, bool]:
-    """The account, and whether it is live (False: the cached view, the API being down)."""
-    try:
-        return await run.account(), True
-    except ApiError as error:
-        if not (error.is_network_error or error.is_server_error):
-            raise
-        run.session.load_cached()
-        account = run.session.account
-        if account is None:
-            raise
-        return account, False
-
-
 async def open_for(run: Run, wanted: str) -> OpenedContents:
     """Every listed version of the resource ``wanted`` (cached when the API is down)."""
-    account, live = await _account(run)
+    account, live = await reachable_account(run.session)
     opened = await open_contents(
         run.session,
         find_resource(account, wanted),

@@ -71,6 +71,21 @@ def _remember(
     save_view(session.cache_path, session.client.base_url, account, listings, session.now())
 
 
+async def reachable_account(session: Session) -> tuple[Account, bool]:
+    """The account, and whether it is live (False: the cached view, the API being down)."""
+    if session.account is not None:
+        return session.account, True
+    try:
+        return await session.client.me(), True
+    except ApiError as error:
+        if not (error.is_network_error or error.is_server_error):
+            raise
+        session.load_cached()
+        if session.account is None:
+            raise
+        return session.account, False
+
+
 async def open_contents(
     session: Session,
     resource: Resource,
