@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from sqtui import __version__
-from sqtui.api.errors import ApiError, invalid_response
+from sqtui.api.errors import ApiError, ErrorKind, invalid_response
 from sqtui.api.http_answers import (
     CONTENT_RANGE,
     code_of,
@@ -86,14 +88,16 @@ class SquareCloudClient:
         self._sleep = sleep
         self.snapshot_host = snapshot_host
         self.user_id: str | None = None
-        # No default auth header: the key is added per API request only, so the
-        # snapshot host (another party) never receives it.
-        self._http = httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": f"sqtui/{__version__}"},
-            follow_redirects=False,
-        )
+        self._http: httpx.AsyncClient | None = None
+        self._building: Future[httpx.AsyncClient] = Future()
+        if transport is not None:
+            self._building.set_result(self._build_http(transport))
+        else:
+            # Building the pool loads the CA bundle into a TLS context (~50 ms, most of
+            # it outside the GIL): on a thread of its own, it overlaps the app's first
+            # frame instead of delaying it, and the first request waits only for what
+            # is left of it.
+            threading.Thread(target=self._build_in_thread, name="http-pool", daemon=True).start()
 
     def __repr__(self) -> str:
         return f"SquareCloudClient(base_url={self.base_url!r}, key={mask(self._key)!r})"
@@ -103,9 +107,47 @@ class SquareCloudClient:
         """The key in the only form it may be shown."""
         return mask(self._key)
 
+    def _build_http(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+        # No default auth header: the key is added per API request only, so the
+        # snapshot host (another party) never receives it.
+        return httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(self.timeout),
+            headers={"User-Agent": f"sqtui/{__version__}"},
+            follow_redirects=False,
+        )
+
+    def _build_in_thread(self) -> None:
+        try:
+            self._building.set_result(self._build_http(None))
+        except Exception as error:  # a broken CA bundle or proxy setting, say
+            self._building.set_exception(error)
+
+    async def _pool(self, method: str, where: str) -> httpx.AsyncClient:
+        """The shared connection pool, once built; a pool that cannot be built is a
+        network error naming why (``SSL_CERT_FILE`` naming a missing file, say)."""
+        if self._http is None:
+            try:
+                self._http = await asyncio.wrap_future(self._building)
+            except (OSError, ValueError) as error:
+                log.warning("no HTTP connection pool: %s", type(error).__name__)
+                raise ApiError(
+                    code="NETWORK_ERROR",
+                    message=f"TLS could not be set up ({type(error).__name__}: {error})",
+                    method=method,
+                    path=where,
+                    kind=ErrorKind.NETWORK_ERROR,
+                    request_sent=False,
+                ) from None
+        return self._http
+
     async def aclose(self) -> None:
         """Close the shared connection pool."""
-        await self._http.aclose()
+        try:
+            http = await asyncio.wrap_future(self._building)
+        except Exception:
+            return
+        await http.aclose()
 
     async def __aenter__(self) -> SquareCloudClient:
         return self
@@ -262,9 +304,10 @@ class SquareCloudClient:
 
     async def _host_get(self, url: str, headers: dict[str, str], where: str) -> httpx.Response:
         """A streamed GET on the snapshot host (no API key); a refusal raises, body read."""
-        request = self._http.build_request("GET", url, headers=headers)
+        http = await self._pool("GET", where)
+        request = http.build_request("GET", url, headers=headers)
         try:
-            response = await self._http.send(request, stream=True)
+            response = await http.send(request, stream=True)
         except httpx.TransportError as error:
             raise network_error("GET", where, error) from None
         if response.status_code not in (200, 206):
@@ -317,10 +360,11 @@ class SquareCloudClient:
         url = self.base_url + path
         headers = {"Authorization": self._key} if authorized else {}
         attempts = 1 + (self.retries if method == "GET" else 0)
+        http = await self._pool(method, path)
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
             try:
-                response = await self._http.request(
+                response = await http.request(
                     method,
                     url,
                     params=params,

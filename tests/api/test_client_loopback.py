@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -153,3 +154,35 @@ async def test_a_create_that_never_reached_the_server_is_a_network_error(
         with pytest.raises(ApiError) as info:
             await client.create_snapshot(APP, "0123456789abcdef0123456789abcdef")
     assert watch.error(info.value).is_network_error
+
+
+async def test_a_tls_setup_that_fails_is_a_clear_network_error(
+    server: SimServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    # The pool is built on a thread of its own; what goes wrong there reaches the
+    # request as a sentence, not as a traceback, and nothing was sent.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-bundle.pem"))
+    client = SquareCloudClient(KEY, base_url=server.base_url)
+    with pytest.raises(ApiError) as raised:
+        await client.me()
+    assert raised.value.code == "NETWORK_ERROR"
+    assert "TLS could not be set up" in raised.value.human()
+    assert not raised.value.request_sent
+    await client.aclose()
+
+
+async def test_the_pool_is_built_off_the_event_loop(server: SimServer) -> None:
+    loop_thread = threading.get_ident()
+    built_on: list[int] = []
+    real = SquareCloudClient._build_http
+
+    def spy(self: SquareCloudClient, transport: httpx.AsyncBaseTransport | None) -> Any:
+        built_on.append(threading.get_ident())
+        return real(self, transport)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SquareCloudClient, "_build_http", spy)
+        async with SquareCloudClient(KEY, base_url=server.base_url) as client:
+            account = await client.me()
+    assert account.resources
+    assert built_on and built_on[0] != loop_thread
