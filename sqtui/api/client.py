@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,8 +44,10 @@ from sqtui.api.models import (
     Snapshot,
 )
 from sqtui.api.parsing import (
+    decode_for_count,
     parse_account,
     parse_created,
+    parse_manual_times,
     parse_service_status,
     parse_snapshots,
     parse_statuses,
@@ -195,6 +198,17 @@ class SquareCloudClient:
         """``GET /users/snapshots?scope=...``: every snapshot of one kind in one call."""
         return await self._listing(kind, "/users/snapshots", {"scope": kind.scope})
 
+    async def account_manual_times(self, kind: ResourceKind) -> dict[str, list[datetime]]:
+        """``GET /users/snapshots?scope=...`` read for the daily quota only: when each
+        resource's manual snapshots were taken, by resource id.
+
+        A large account lists tens of thousands of snapshots there. The body is decoded
+        on a worker thread, keeping only what the count reads (no :class:`Snapshot`, no
+        signed URL), so the event loop, and the app's screen, go on meanwhile.
+        """
+        response = await self._send("GET", "/users/snapshots", params={"scope": kind.scope})
+        return await asyncio.to_thread(self._manual_times, response)
+
     async def create_snapshot(self, kind: ResourceKind, resource_id: str) -> CreateAnswer:
         """``POST /{apps|databases}/{id}/snapshots``: ready, or pending.
 
@@ -330,6 +344,11 @@ class SquareCloudClient:
             snapshot_host=self.snapshot_host,
         )
 
+    @classmethod
+    def _manual_times(cls, response: httpx.Response) -> dict[str, list[datetime]]:
+        body = cls._json(response, decode_for_count)
+        return parse_manual_times(cls._unwrap(response, body), response.status_code)
+
     async def _user_id_if_needed(self, data: object) -> str | None:
         # Only older listings without ``url`` need the user id to build one.
         if (
@@ -392,9 +411,9 @@ class SquareCloudClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
-    def _json(response: httpx.Response) -> object:
+    def _json(response: httpx.Response, decode: Callable[[bytes], object] = json.loads) -> object:
         try:
-            return json.loads(response.content)
+            return decode(response.content)
         except (ValueError, UnicodeDecodeError):
             raise invalid_response(
                 response.status_code,

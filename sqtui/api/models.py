@@ -104,6 +104,12 @@ class Account:
 Origin = Literal["automatic", "manual", "unknown"]
 
 
+def resource_id_of(name: str) -> str:
+    """The resource a snapshot belongs to, from its object's ``name`` (``<id>_<type>``
+    for databases)."""
+    return name.split("_", 1)[0]
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One snapshot: a version of a resource's stored object.
@@ -132,7 +138,7 @@ class Snapshot:
     @property
     def resource_id(self) -> str:
         """The resource the snapshot belongs to (``name`` may carry ``_<type>``)."""
-        return self.name.split("_", 1)[0]
+        return resource_id_of(self.name)
 
     @property
     def kept_until(self) -> datetime | None:

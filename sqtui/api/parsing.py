@@ -6,6 +6,7 @@ malformed becomes one :class:`~sqtui.api.errors.ApiError` of kind INVALID_RESPON
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -26,6 +27,7 @@ from sqtui.api.models import (
     ServiceStatus,
     Snapshot,
     User,
+    resource_id_of,
 )
 from sqtui.api.signed_url import expiry_of, version_of
 
@@ -255,14 +257,7 @@ def _parse_snapshot(
             f"{snapshot_host.rstrip('/')}/{kind.scope}/{quote(user_id, safe='')}/"
             f"{quote(name, safe='')}.zip?{key.lstrip('?')}"
         )
-    origin_raw = r.opt_text("origin").lower()
-    origin: Origin = (
-        "automatic"
-        if origin_raw in ("automatic", "auto")
-        else "manual"
-        if origin_raw == "manual"
-        else "unknown"
-    )
+    origin = _origin(r)
     runtime = r.opt_text("runtime") or None
     return Snapshot(
         name=name,
@@ -275,6 +270,54 @@ def _parse_snapshot(
         expires=expiry_of(url) or (expiry_of(key) if key else None),
         runtime=runtime,
     )
+
+
+def _origin(r: _Reader) -> Origin:
+    raw = r.opt_text("origin").lower()
+    if raw in ("automatic", "auto"):
+        return "automatic"
+    return "manual" if raw == "manual" else "unknown"
+
+
+# What an account-wide listing is read for by the quota: the envelope's fields, and of
+# each snapshot its object's name, when it was taken and how (manual or automatic).
+_COUNTED_FIELDS = frozenset({"status", "response", "code", "message", "name", "modified", "origin"})
+
+
+def _counted_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {key: value for key, value in pairs if key in _COUNTED_FIELDS}
+
+
+def decode_for_count(body: bytes) -> object:
+    """A listing's JSON body with every object cut to what :func:`parse_manual_times`
+    and the envelope need, as it is decoded.
+
+    An account-wide listing of 60,000 snapshots is tens of MB of signed URLs: each one
+    is dropped as soon as its object is read, instead of all being held at once.
+    Raises ``ValueError`` (or ``UnicodeDecodeError``) for a body that is not JSON.
+    """
+    return json.loads(body, object_pairs_hook=_counted_fields)
+
+
+def parse_manual_times(data: object, status: int | None = 200) -> dict[str, list[datetime]]:
+    """An account-wide listing's ``response`` as the quota reads it: when each resource's
+    manual snapshots were taken, by resource id.
+
+    Only ``name``, ``modified`` and ``origin`` are read, with the checks
+    :func:`parse_snapshots` gives them, so a malformed item fails the listing the same
+    way. Fields the count does not read (size, version, URL) are not looked at: no
+    :class:`Snapshot` is built and no signed URL parsed.
+    """
+    if not isinstance(data, list):
+        raise invalid_response(status, "response is not a list of snapshots")
+    times: dict[str, list[datetime]] = {}
+    for i, item in enumerate(data):
+        r = _Reader(item, f"response[{i}]", status)
+        name = r.ident("name")
+        modified = r.when("modified")
+        if _origin(r) == "manual":
+            times.setdefault(resource_id_of(name), []).append(modified)
+    return times
 
 
 def parse_statuses(data: object, status: int | None = 200) -> list[ResourceStatus]:

@@ -1,8 +1,10 @@
 """Counting the account's manual snapshots of the last day, for the daily quota.
 
-The account-wide listings (``/users/snapshots``) give every resource in two calls.
-The free plan is refused them (402 ``UPGRADE_REQUIRED``): there each resource's own
-listing is read instead, and the gauge says it counted that way.
+The account-wide listings (``/users/snapshots``) give every resource in two calls;
+only the times of manual snapshots are read from them (a large account lists tens of
+thousands of automatic ones, none of which counts). The free plan is refused them
+(402 ``UPGRADE_REQUIRED``): there each resource's own listing is read instead, and the
+gauge says it counted that way.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ async def count_manual_snapshots(
     source = QuotaSource.ACCOUNT_WIDE
     for kind in ResourceKind:
         try:
-            listing = await client.list_account_snapshots(kind)
+            manual = await client.account_manual_times(kind)
         except ApiError as error:
             log.info("no account-wide %s listing: %s", kind.value, error.code)
             if not _upgrade_required(error):
@@ -59,12 +61,13 @@ async def count_manual_snapshots(
                     except ApiError as failed:
                         log.info("no listing of %s: %s", resource.id, failed.code)
             continue
+        # Every resource of the kind is observed, those without a manual snapshot too:
+        # that is what settles the creates this client requested of them.
         by_resource: dict[str, list[datetime]] = {
             r.id: [] for r in account.resources if r.kind is kind
         }
-        for snap in listing:
-            if snap.origin == "manual":
-                by_resource.setdefault(snap.resource_id, []).append(snap.modified)
+        for resource_id, times in manual.items():
+            by_resource.setdefault(resource_id, []).extend(times)
         for resource_id, times in by_resource.items():
             ledger.observe_listing(resource_id, times)
     return source

@@ -176,6 +176,45 @@ async def test_account_listings_cover_each_scope(h: Harness) -> None:
     assert {s.version_id for s in one} <= {s.version_id for s in apps}
 
 
+async def test_the_quota_reads_the_manual_snapshots_of_the_account_listings(
+    make_sim: MakeSim,
+) -> None:
+    h = make_sim(generation_seconds=0)
+    client = h.client()
+    account = await client.me()
+    worker, orders = account.applications[1], account.databases[0]
+    for resource in (worker, orders):
+        await client.create_snapshot(resource.kind, resource.id)
+        h.clock.advance(6)
+    for kind, resource in ((APP, worker), (DATABASE, orders)):
+        counted = await client.account_manual_times(kind)
+        manual = [s for s in await client.list_account_snapshots(kind) if s.origin == "manual"]
+        assert counted == {resource.id: [s.modified for s in manual]}
+        assert len(manual) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        (Fault(method="GET", path="^/v2/users/snapshots$", body="<html>502</html>"), None),
+        (Fault(method="GET", path="^/v2/users/snapshots$", body='{"status": "success"}'), None),
+        (
+            Fault(method="GET", path="^/v2/users/snapshots$", status=402, code="UPGRADE_REQUIRED"),
+            "UPGRADE_REQUIRED",
+        ),
+    ],
+)
+async def test_the_quotas_reading_of_a_bad_answer_is_the_typed_error(
+    h: Harness, fault: Fault, code: str | None
+) -> None:
+    h.sim.add_fault(fault)
+    error = await h.fails(h.client().account_manual_times(APP))
+    if code is None:
+        assert error.is_invalid_response
+    else:
+        assert (error.code, error.status) == (code, 402)
+
+
 async def test_the_account_listing_has_its_own_rate_limit(h: Harness) -> None:
     client = h.client()
     for _ in range(10):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,8 +13,10 @@ from hypothesis import strategies as st
 from sqtui.api.errors import ApiError
 from sqtui.api.models import ResourceKind
 from sqtui.api.parsing import (
+    decode_for_count,
     parse_account,
     parse_created,
+    parse_manual_times,
     parse_service_status,
     parse_snapshots,
     parse_statuses,
@@ -46,6 +49,7 @@ def _parsers() -> list[Any]:
         parse_statuses,
         parse_service_status,
         parse_created,
+        parse_manual_times,
     ]
 
 
@@ -357,3 +361,116 @@ def test_a_listing_never_holds_one_snapshot_twice(items: list[dict[str, Any]]) -
     snaps = parse_snapshots(items, kind=ResourceKind.APP, user_id="1")
     idents = [(s.name, s.version_id) for s in snaps]
     assert len(idents) == len(set(idents))
+
+
+# -- the quota's lean reading of the account-wide listings -------------------------------
+
+
+@st.composite
+def lean_items(draw: st.DrawFn) -> dict[str, Any]:
+    """A listing item, valid or with up to two fields dropped or of any JSON value."""
+    item: dict[str, Any] = {
+        "name": draw(st.sampled_from(["a" * 32, "b" * 32 + "_redis", 42])),
+        "size": draw(st.integers(0, 10)),
+        "modified": draw(
+            st.sampled_from(
+                ["2026-11-22T14:03:00.000Z", "2026-11-21T03:00:00", "0001-01-01T00:00:00+14:00"]
+            )
+        ),
+        "version_id": draw(st.sampled_from(["v1", "v2", "v3"])),
+        "url": "https://snapshots.example/x.zip",
+        "origin": draw(st.sampled_from(["manual", "Manual", "automatic", "auto", "other"])),
+    }
+    for key in draw(st.sets(st.sampled_from(sorted(item)), max_size=2)):
+        if draw(st.booleans()):
+            del item[key]
+        else:
+            item[key] = draw(json_values)
+    return item
+
+
+def _manual_times_of(snapshots: list[Any]) -> dict[str, set[datetime]]:
+    times: dict[str, set[datetime]] = {}
+    for snap in snapshots:
+        if snap.origin == "manual":
+            times.setdefault(snap.resource_id, set()).add(snap.modified)
+    return times
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(lean_items(), max_size=6))
+def test_the_quota_reads_the_same_manual_snapshots_as_the_full_listing(
+    items: list[dict[str, Any]],
+) -> None:
+    try:
+        full = parse_snapshots(items, kind=ResourceKind.DATABASE, user_id="1")
+        why = ""
+    except ApiError as error:
+        full, why = None, error.message
+    try:
+        lean = parse_manual_times(items)
+    except ApiError as error:
+        # Whatever the quota refuses, the full listing refuses too.
+        assert error.is_invalid_response and "response[" in error.message
+        assert full is None
+        return
+    if full is None:
+        # Refused for a field the count does not read (size, version, URL) only.
+        assert "is not an object" not in why
+        assert not any(f".{field} " in why for field in ("name", "modified", "origin")), why
+        return
+    counted = {rid: set(times) for rid, times in lean.items()}
+    listed = _manual_times_of(full)
+    versions = [(i.get("name"), i.get("version_id")) for i in items]
+    if len(set(versions)) == len(versions):
+        assert counted == listed
+    else:
+        # A snapshot listed twice is shown once; the count holds each time it was listed.
+        assert all(listed[rid] <= counted[rid] for rid in listed)
+
+
+def test_the_quota_counts_manual_snapshots_by_resource() -> None:
+    items = [
+        _item(name="a" * 32, origin="manual", modified="2026-11-22T14:03:00Z"),
+        _item(name="a" * 32, origin="automatic", modified="2026-11-22T03:00:00Z"),
+        _item(name="b" * 32 + "_postgres", origin="MANUAL", modified="2026-11-21T10:00:00Z"),
+        # No origin (older answers): not known to be manual, not counted.
+        _item(name="c" * 32, modified="2026-11-21T11:00:00Z"),
+    ]
+    assert parse_manual_times(items) == {
+        "a" * 32: [datetime(2026, 11, 22, 14, 3, tzinfo=UTC)],
+        "b" * 32: [datetime(2026, 11, 21, 10, 0, tzinfo=UTC)],
+    }
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        _item(name=["n"]),
+        _item(modified="yesterday"),
+        _item(modified=1732072955),
+        _item(origin=1),
+        "not an object",
+    ],
+)
+def test_an_item_the_quota_cannot_read_fails_the_listing(item: object) -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_manual_times([_item(origin="manual"), item])
+    assert caught.value.is_invalid_response
+    assert "response[1]" in caught.value.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_decoding_for_the_count_keeps_the_envelope_and_the_counted_fields(data: object) -> None:
+    def kept(value: object) -> object:
+        if isinstance(value, dict):
+            counted = {"status", "response", "code", "message", "name", "modified", "origin"}
+            return {k: kept(v) for k, v in value.items() if k in counted}
+        if isinstance(value, list):
+            return [kept(v) for v in value]
+        return value
+
+    body = json.dumps(data).encode()
+    # Compared as JSON text: NaN is not equal to itself.
+    assert json.dumps(decode_for_count(body)) == json.dumps(kept(json.loads(body)))

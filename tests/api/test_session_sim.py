@@ -62,6 +62,24 @@ async def test_the_overview_counts_manual_snapshots_of_the_last_day(make_sim: Ma
     assert quota.next_slot_at is not None and quota.next_slot_at > h.now()
 
 
+async def test_a_paid_plan_counts_from_the_account_listings_alone(make_sim: MakeSim) -> None:
+    h = make_sim(generation_seconds=0)
+    other = h.client()
+    account = await other.me()
+    # Made two days ago: still listed (kept 30 days), no longer counted.
+    await other.create_snapshot(APP, account.applications[2].id)
+    h.clock.advance(2 * 86_400)
+    for resource in (account.applications[0], account.databases[1]):
+        await other.create_snapshot(resource.kind, resource.id)
+        h.clock.advance(6)
+    session = session_of(h)
+    await session.load_overview()
+    assert session.quota().used == 2
+    for resource in account.resources:
+        path = f"/v2/{resource.kind.route}/{resource.id}/snapshots"
+        assert h.requests_seen("GET", path) == []
+
+
 async def test_a_second_create_within_the_cooldown_is_not_sent(h: Harness) -> None:
     session = session_of(h)
     app = (await session.load_overview()).account.applications[0]
