@@ -1,4 +1,8 @@
-"""The snapshot download host: S3-style signed GETs of zip archives, with Range support."""
+"""The snapshot download host: S3-style signed GETs of zip archives, with Range support.
+
+A long range (a download) is sent from a spooled copy of the archive in pieces of a
+megabyte, so the simulator serves several times faster than a client needs; a short one
+(a look inside the archive) is made on demand (``archive.spool``)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Scope
 
+from .archive.spool import SPOOL_FROM, spooled
 from .envelope import CODE_KEY
 from .simulator import Simulator, StorageError
 
@@ -71,11 +76,16 @@ class SnapshotHost:
         headers["Content-Length"] = str(end - start)
         if request.method == "HEAD":
             return Response(b"", status, headers=headers, media_type="application/zip")
-        # The CRCs the range needs (a big member's is a pass over it) are computed first.
-        await run_in_threadpool(archive.prepare, start, end)
+        if end - start >= SPOOL_FROM:
+            # Made whole once (a moment for a big archive), off the event loop.
+            chunks = (await run_in_threadpool(spooled, archive)).read(start, end)
+        else:
+            # The CRCs the range needs (a big member's is a pass over it) come first.
+            await run_in_threadpool(archive.prepare, start, end)
+            chunks = archive.chunks(start, end)
 
         async def body() -> AsyncIterator[bytes]:
-            for chunk in archive.chunks(start, end):
+            for chunk in chunks:
                 yield chunk
 
         return StreamingResponse(body(), status, headers=headers, media_type="application/zip")

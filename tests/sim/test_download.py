@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from sqtui.sim import FakeClock, SimConfig, Simulator, create_app
+from sqtui.sim.archive.spool import SPOOL_FROM
 
 from .conftest import KEY, ids, make_client
 
@@ -203,3 +204,22 @@ async def test_a_host_that_ignores_range_sends_the_whole_file(clock: FakeClock) 
     assert past_end.status_code == 200
     logged = [e for e in app.state.sim.events if e.get("range") == "bytes=-22"]
     assert logged[0]["bytes_sent"] == item["size"]
+
+
+async def test_long_ranges_come_from_a_spooled_copy_with_the_same_bytes(clock: FakeClock) -> None:
+    config = SimConfig(snapshot_mb=SPOOL_FROM * 3 / (1 << 20), clock=clock, sleep=clock.sleep)
+    app = create_app(config)
+    async with make_client(app) as client:
+        item = await first_item(client, "databases")
+        size = item["size"]
+        assert size > 2 * SPOOL_FROM
+        # Short ranges first: made directly, before anything is spooled.
+        head = (await client.get(item["url"], headers={"Range": "bytes=0-99"})).content
+        tail = (await client.get(item["url"], headers={"Range": "bytes=-5000"})).content
+        whole = (await client.get(item["url"])).content
+        middle = await client.get(item["url"], headers={"Range": f"bytes=1000-{SPOOL_FROM + 999}"})
+        end = await client.get(item["url"], headers={"Range": f"bytes={size - SPOOL_FROM - 7}-"})
+    assert len(whole) == size and zipfile.ZipFile(io.BytesIO(whole)).testzip() is None
+    assert head == whole[:100] and tail == whole[-5000:]
+    assert middle.status_code == 206 and middle.content == whole[1000 : SPOOL_FROM + 1000]
+    assert end.status_code == 206 and end.content == whole[size - SPOOL_FROM - 7 :]
