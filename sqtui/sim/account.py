@@ -40,11 +40,13 @@ def derive(seed: int, *parts: object) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
+# Byte -> its version id character: a big listing derives thousands of ids.
+_VERSION_CHARACTERS = bytes(ord(_VERSION_ALPHABET[byte % 64]) for byte in range(256))
+
+
 def version_id(seed: int, resource_id: str, tag: str) -> str:
     """A 32-character version id in the style of S3 (letters, digits, ``.`` and ``_``)."""
-    return "".join(
-        _VERSION_ALPHABET[byte % 64] for byte in derive(seed, "version", resource_id, tag)
-    )
+    return derive(seed, "version", resource_id, tag).translate(_VERSION_CHARACTERS).decode()
 
 
 def iso(timestamp: float) -> str:
@@ -151,16 +153,30 @@ def daily_anchor(seed: int, resource_id: str, reference: float) -> float:
     return anchor - DAY if anchor > reference else anchor
 
 
+def automatic_days(resource: Resource, now: float) -> range:
+    """Which automatic snapshots (their ``k``, newest first) are taken by ``now`` and retained."""
+    if resource.auto_count == 0:
+        return range(0)
+    anchor = resource.auto_anchor
+    newest = math.floor((now - anchor) / DAY)
+    oldest = max(-resource.auto_count + 1, math.ceil((now - RETENTION_SECONDS - anchor) / DAY) - 1)
+    # The division may round across the boundary: the retention test decides, as for a
+    # download of that version.
+    while oldest <= newest and anchor + oldest * DAY < now - RETENTION_SECONDS:
+        oldest += 1
+    return range(newest, oldest - 1, -1)
+
+
+def automatic_snapshot(resource: Resource, seed: int, k: int) -> Snapshot:
+    """The resource's ``k``-th automatic snapshot (``k <= 0`` for those before creation)."""
+    taken = resource.auto_anchor + k * DAY
+    return Snapshot(resource, version_id(seed, resource.id, f"auto:{k}"), taken, "automatic")
+
+
 def automatic_snapshots(resource: Resource, seed: int, now: float) -> Iterator[Snapshot]:
     """A resource's automatic snapshots taken by ``now`` and still retained, newest first."""
-    if resource.auto_count == 0:
-        return
-    newest = math.floor((now - resource.auto_anchor) / DAY)
-    for k in range(newest, -resource.auto_count, -1):
-        taken = resource.auto_anchor + k * DAY
-        if taken < now - RETENTION_SECONDS:
-            return
-        yield Snapshot(resource, version_id(seed, resource.id, f"auto:{k}"), taken, "automatic")
+    for k in automatic_days(resource, now):
+        yield automatic_snapshot(resource, seed, k)
 
 
 def resource_id(seed: int, kind: Kind, index: int, salt: int = 0) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -35,8 +34,8 @@ def _root_url(request: Request) -> str:
 
 
 async def _listing_answer(listing: bytes | ListingJob) -> Response:
-    # A big listing is built in a worker thread, so other requests are answered meanwhile.
-    body = await run_in_threadpool(listing.render) if isinstance(listing, ListingJob) else listing
+    # A big listing is built a slice at a time, so other requests are answered meanwhile.
+    body = await listing.render_async() if isinstance(listing, ListingJob) else listing
     return Response(body, media_type="application/json")
 
 

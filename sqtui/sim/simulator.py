@@ -45,6 +45,7 @@ from .account import (
     Kind,
     Resource,
     Snapshot,
+    automatic_days,
     automatic_snapshots,
     build_resource,
     derive,
@@ -69,7 +70,7 @@ from .config import (
 )
 from .errors import ApiError, StorageError
 from .faults import Fault
-from .listing import ListingCache, ListingJob, listing_item
+from .listing import ListingCache, ListingJob, RenderedItems, listing_item
 from .signed_url import UrlSigner, Verdict
 from .usage import app_status
 
@@ -138,6 +139,7 @@ class Simulator:
         self._up_since: dict[str, float] = {}
         self._restore_cooldown_until: dict[str, float] = {}
         self._listings = ListingCache()
+        self._rendered = RenderedItems(self.config, self.user_id)
         self._counts: dict[Kind, int] = {"app": 0, "database": 0}
         self._manual: dict[str, dict[str, ManualSnapshot]] = {}
         self._user_cooldown_until = -math.inf
@@ -231,7 +233,7 @@ class Simulator:
             resources = []
             for resource in self.resources.values():
                 manual = list(self._manual[resource.id].values())
-                automatic = sum(1 for _ in automatic_snapshots(resource, self.config.seed, now))
+                automatic = len(automatic_days(resource, now))
                 ready = [m for m in manual if m.ready_at <= now]
                 restore = self._restores.get(resource.id)
                 resources.append(
@@ -675,9 +677,8 @@ class Simulator:
             manual=manual,
             now=now,
             root_url=root_url,
-            user_id=self.user_id,
             signer=self.signer,
-            config=self.config,
+            rendered=self._rendered,
             cache=self._listings if cache_seconds > 0 else None,
             cache_key=key,
             expires_at=now + self.config.scaled(cache_seconds),

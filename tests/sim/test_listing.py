@@ -12,6 +12,8 @@ import httpx
 from starlette.applications import Starlette
 
 from sqtui.sim import FakeClock, SimConfig, Simulator, create_app
+from sqtui.sim.account import Snapshot, automatic_snapshots
+from sqtui.sim.listing import ListingJob, envelope, listing_item
 
 from .conftest import KEY, ROOT, ids, make_client
 
@@ -274,3 +276,48 @@ async def test_other_requests_are_answered_while_a_huge_listing_is_built() -> No
         assert not huge.done(), "the listing was built before other requests could be answered"
         items = (await huge).json()["response"]
     assert len(items) == 60_000 and answered >= 20
+
+
+async def test_listing_answers_are_the_items_written_one_by_one() -> None:
+    # Items are rendered once and only signed per answer: the JSON must not differ from
+    # each snapshot written on its own, odd hosts, account ids and names included.
+    clock = FakeClock()
+    config = SimConfig(
+        api_key='12"3\\4-secret',
+        apps=3,
+        databases=3,
+        generation_seconds=0,
+        speed=1000,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    sim = Simulator(config)
+    sim.add_resource("app", 'we"ird\\name\u202e')
+    for rid in list(sim.resources)[:3]:
+        sim.create_snapshot(sim.resources[rid].kind, rid)
+        clock.advance(400)
+    for _ in range(2):  # rendered, then from what was kept
+        for root in (ROOT, 'http://h"o\\st:1/'):
+            for scope in ("applications", "databases"):
+                job = sim.account_listing(scope, root)
+                assert isinstance(job, ListingJob)
+                dated = []
+                for resource, manual in zip(job.resources, job.manual, strict=True):
+                    snapshots = [
+                        *automatic_snapshots(resource, config.seed, job.now),
+                        *(Snapshot(resource, v, at, "manual") for v, at in manual),
+                    ]
+                    for snapshot in snapshots:
+                        item = listing_item(
+                            snapshot,
+                            root_url=root,
+                            now=job.now,
+                            user_id=sim.user_id,
+                            signer=sim.signer,
+                            config=config,
+                        )
+                        dated.append((snapshot.modified, item))
+                dated.sort(key=lambda pair: pair[0], reverse=True)
+                assert job.render() == envelope([item for _, item in dated])
+                assert any(i["origin"] == "manual" for _, i in dated) == (scope == "applications")
+        clock.advance(DAY)
