@@ -44,10 +44,10 @@ from sqtui.api.models import (
     Snapshot,
 )
 from sqtui.api.parsing import (
-    decode_for_count,
+    ManualTimesReader,
+    manual_times_of,
     parse_account,
     parse_created,
-    parse_manual_times,
     parse_service_status,
     parse_snapshots,
     parse_statuses,
@@ -202,12 +202,22 @@ class SquareCloudClient:
         """``GET /users/snapshots?scope=...`` read for the daily quota only: when each
         resource's manual snapshots were taken, by resource id.
 
-        A large account lists tens of thousands of snapshots there. The body is decoded
-        on a worker thread, keeping only what the count reads (no :class:`Snapshot`, no
-        signed URL), so the event loop, and the app's screen, go on meanwhile.
+        A large account lists tens of thousands of snapshots there, tens of MB of signed
+        URLs. The answer is read as it arrives, each item checked and dropped at once
+        (no :class:`Snapshot`, no URL kept), a network chunk at a time: memory stays
+        flat and the event loop, and the app's screen, go on between chunks.
         """
-        response = await self._send("GET", "/users/snapshots", params={"scope": kind.scope})
-        return await asyncio.to_thread(self._manual_times, response)
+        path = "/users/snapshots"
+        response, reader = await self._get_read("GET", path, {"scope": kind.scope})
+        if reader is None:
+            data = self._unwrap(response, self._json(response))
+        else:
+            try:
+                envelope = reader.finish()
+            except ValueError:
+                raise self._not_json(response) from None
+            data = self._unwrap(response, envelope)
+        return manual_times_of(data, response.status_code)
 
     async def create_snapshot(self, kind: ResourceKind, resource_id: str) -> CreateAnswer:
         """``POST /{apps|databases}/{id}/snapshots``: ready, or pending.
@@ -344,10 +354,51 @@ class SquareCloudClient:
             snapshot_host=self.snapshot_host,
         )
 
-    @classmethod
-    def _manual_times(cls, response: httpx.Response) -> dict[str, list[datetime]]:
-        body = cls._json(response, decode_for_count)
-        return parse_manual_times(cls._unwrap(response, body), response.status_code)
+    async def _get_read(
+        self, method: str, path: str, params: dict[str, str]
+    ) -> tuple[httpx.Response, ManualTimesReader | None]:
+        """Send an API GET whose 2xx body is fed to a :class:`ManualTimesReader` as it
+        arrives (retried as :meth:`_send` retries); another answer is read whole."""
+        url = self.base_url + path
+        headers = {"Authorization": self._key}
+        attempts = 1 + self.retries
+        http = await self._pool(method, path)
+        for attempt in range(1, attempts + 1):
+            started = time.monotonic()
+            reader: ManualTimesReader | None = None
+            try:
+                request = http.build_request(method, url, params=params, headers=headers)
+                response = await http.send(request, stream=True)
+                try:
+                    if 200 <= response.status_code < 300:
+                        reader = ManualTimesReader(response.status_code)
+                        async for chunk in response.aiter_bytes():
+                            reader.feed(chunk)
+                    else:
+                        await response.aread()
+                finally:
+                    await response.aclose()
+            except httpx.TransportError as error:
+                log.warning("%s %s: %s (attempt %d)", method, path, type(error).__name__, attempt)
+                if attempt < attempts:
+                    await self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                raise network_error(method, path, error) from None
+            except ValueError:
+                # Not JSON (or not UTF-8): said as every other route says it.
+                raise self._not_json(response) from None
+            log.info(
+                "%s %s: HTTP %d in %.0f ms",
+                method,
+                path,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
+            if response.status_code >= 500 and attempt < attempts:
+                await self._sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            return response, reader
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _user_id_if_needed(self, data: object) -> str | None:
         # Only older listings without ``url`` need the user id to build one.
@@ -410,17 +461,21 @@ class SquareCloudClient:
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    @staticmethod
-    def _json(response: httpx.Response, decode: Callable[[bytes], object] = json.loads) -> object:
+    @classmethod
+    def _json(cls, response: httpx.Response) -> object:
         try:
-            return decode(response.content)
+            return json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
-            raise invalid_response(
-                response.status_code,
-                "the body is not JSON",
-                response.request.method,
-                response.request.url.path,
-            ) from None
+            raise cls._not_json(response) from None
+
+    @staticmethod
+    def _not_json(response: httpx.Response) -> ApiError:
+        return invalid_response(
+            response.status_code,
+            "the body is not JSON",
+            response.request.method,
+            response.request.url.path,
+        )
 
     @staticmethod
     def _unwrap(response: httpx.Response, body: object) -> Any:

@@ -6,10 +6,13 @@ malformed becomes one :class:`~sqtui.api.errors.ApiError` of kind INVALID_RESPON
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -279,24 +282,202 @@ def _origin(r: _Reader) -> Origin:
     return "manual" if raw == "manual" else "unknown"
 
 
-# What an account-wide listing is read for by the quota: the envelope's fields, and of
-# each snapshot its object's name, when it was taken and how (manual or automatic).
-_COUNTED_FIELDS = frozenset({"status", "response", "code", "message", "name", "modified", "origin"})
+@dataclass
+class CountedListing:
+    """An account-wide listing as :class:`ManualTimesReader` read it: when each resource's
+    manual snapshots were taken, and the first item that could not be read, if any."""
+
+    times: dict[str, list[datetime]] = field(default_factory=dict)
+    error: ApiError | None = None
 
 
-def _counted_fields(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    return {key: value for key, value in pairs if key in _COUNTED_FIELDS}
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+# What may follow a key, and a value: anything else means it may go on in the next chunk.
+_AFTER_A_KEY = frozenset(" \t\n\r:")
+_AFTER_A_VALUE = frozenset(" \t\n\r,]}")
+_DECODER = json.JSONDecoder()
+# Where the reader is: what it expects next.
+_START, _FIRST_KEY, _KEY, _COLON, _VALUE, _AFTER_VALUE = range(6)
+_FIRST_ITEM, _ITEM, _AFTER_ITEM, _END = range(6, 10)
 
 
-def decode_for_count(body: bytes) -> object:
-    """A listing's JSON body with every object cut to what :func:`parse_manual_times`
-    and the envelope need, as it is decoded.
+class ManualTimesReader:
+    """Reads an account-wide listing's body as it arrives, for the daily quota.
 
-    An account-wide listing of 60,000 snapshots is tens of MB of signed URLs: each one
-    is dropped as soon as its object is read, instead of all being held at once.
-    Raises ``ValueError`` (or ``UnicodeDecodeError``) for a body that is not JSON.
+    Each item of ``response`` is checked as :func:`parse_manual_times` checks it and
+    dropped at once: only when manual snapshots were taken is kept, so a listing of
+    60,000 snapshots (tens of MB of signed URLs) is never held whole, as bytes, text or
+    objects. :meth:`finish` returns the envelope, its ``response`` a
+    :class:`CountedListing`; a body that is not one UTF-8 JSON object is read whole
+    and decoded as :func:`json.loads` would. Anything that is not JSON raises
+    ``ValueError``.
     """
-    return json.loads(body, object_pairs_hook=_counted_fields)
+
+    def __init__(self, status: int | None = 200) -> None:
+        self._status = status
+        self._head = bytearray()  # the first bytes, until they say how to read the rest
+        self._whole: bytearray | None = None
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._text = ""
+        self._at = 0
+        # A value cut by the end of what arrived is decoded again once the text has
+        # doubled, not on every chunk: a huge value costs linear time, not quadratic.
+        self._retry_at = 0
+        self._state = _START
+        self._key = ""
+        self._envelope: dict[str, object] = {}
+        self._listing = CountedListing()
+        self._index = 0
+
+    def feed(self, data: bytes) -> None:
+        """Read the next bytes of the body."""
+        if self._whole is not None:
+            self._whole += data
+        elif self._state == _START:
+            self._start(data, final=False)
+        else:
+            self._read(self._decoder.decode(data), final=False)
+
+    def finish(self) -> object:
+        """The envelope, once the whole body has been fed."""
+        if self._state == _START and self._whole is None:
+            self._start(b"", final=True)
+        if self._whole is not None:
+            return json.loads(bytes(self._whole))
+        self._read(self._decoder.decode(b"", final=True), final=True)
+        return self._envelope
+
+    def _start(self, data: bytes, *, final: bool) -> None:
+        """Once the first bytes tell: a UTF-8 JSON object is read item by item, anything
+        else is kept to be decoded whole."""
+        self._head += data
+        opening = self._head.lstrip(b" \t\n\r")[:1]
+        if not final and (not opening or len(self._head) < 4):
+            return
+        if opening != b"{" or json.detect_encoding(bytes(self._head[:4])) != "utf-8":
+            self._whole = self._head
+            return
+        text = self._decoder.decode(bytes(self._head)).lstrip(" \t\n\r")
+        self._head = bytearray()
+        self._state = _FIRST_KEY
+        self._read(text[1:], final=False)
+
+    def _read(self, text: str, *, final: bool) -> None:
+        self._text = self._text[self._at :] + text
+        self._at = 0
+        if len(self._text) < self._retry_at and not final:
+            return
+        self._retry_at = 0
+        while True:
+            at = _WHITESPACE.match(self._text, self._at).end()  # type: ignore[union-attr]
+            self._at = at
+            if at == len(self._text):
+                break
+            if not self._step(self._text[at], final):
+                self._retry_at = 2 * (len(self._text) - self._at)
+                break
+        if final and self._state != _END:
+            raise ValueError("the body ends before the JSON does")
+
+    def _step(self, char: str, final: bool) -> bool:
+        """Read one token at ``self._at``; False when more text is needed first."""
+        state = self._state
+        if state == _END:
+            raise ValueError("extra data after the JSON object")
+        if state in (_FIRST_KEY, _KEY):
+            if char == "}" and state == _FIRST_KEY:
+                return self._then(1, _END)
+            if char != '"':
+                raise ValueError("expected a key")
+            key = self._value(final, _AFTER_A_KEY)
+            if key is _MORE:
+                return False
+            assert isinstance(key, str)
+            self._key = key
+            self._state = _COLON
+            return True
+        if state == _COLON:
+            if char != ":":
+                raise ValueError("expected ':'")
+            return self._then(1, _VALUE)
+        if state == _VALUE:
+            if self._key == "response" and char == "[":
+                self._listing = CountedListing()
+                self._envelope["response"] = self._listing
+                self._index = 0
+                return self._then(1, _FIRST_ITEM)
+            value = self._value(final)
+            if value is _MORE:
+                return False
+            self._envelope[self._key] = value
+            self._state = _AFTER_VALUE
+            return True
+        if state == _AFTER_VALUE:
+            if char == ",":
+                return self._then(1, _KEY)
+            if char == "}":
+                return self._then(1, _END)
+            raise ValueError("expected ',' or '}'")
+        if state in (_FIRST_ITEM, _ITEM):
+            if char == "]" and state == _FIRST_ITEM:
+                return self._then(1, _AFTER_VALUE)
+            item = self._value(final)
+            if item is _MORE:
+                return False
+            self._count(item)
+            self._state = _AFTER_ITEM
+            return True
+        if char == ",":
+            return self._then(1, _ITEM)
+        if char == "]":
+            return self._then(1, _AFTER_VALUE)
+        raise ValueError("expected ',' or ']'")
+
+    def _then(self, width: int, state: int) -> bool:
+        self._at += width
+        self._state = state
+        return True
+
+    def _value(self, final: bool, after: frozenset[str] = _AFTER_A_VALUE) -> object:
+        """The JSON value at ``self._at``, or ``_MORE`` if it may go on past the text."""
+        try:
+            value, end = _DECODER.raw_decode(self._text, self._at)
+        except ValueError:
+            if final:
+                raise
+            return _MORE
+        if not final and (end == len(self._text) or self._text[end] not in after):
+            return _MORE  # a number (``1.5`` of ``1.5e+16``) may go on in the next chunk
+        self._at = end
+        return value
+
+    def _count(self, item: object) -> None:
+        index, self._index = self._index, self._index + 1
+        listing = self._listing
+        if listing.error is not None:
+            return
+        try:
+            r = _Reader(item, f"response[{index}]", self._status)
+            name = r.ident("name")
+            modified = r.when("modified")
+            if _origin(r) == "manual":
+                listing.times.setdefault(resource_id_of(name), []).append(modified)
+        except ApiError as error:
+            # Raised once the envelope is read: an error envelope says more.
+            listing.error = error
+
+
+_MORE = object()
+
+
+def manual_times_of(data: object, status: int | None = 200) -> dict[str, list[datetime]]:
+    """The ``response`` of an envelope :class:`ManualTimesReader` read, as the quota
+    counts it (the typed error for an item or a response it could not read)."""
+    if isinstance(data, CountedListing):
+        if data.error is not None:
+            raise data.error
+        return data.times
+    return parse_manual_times(data, status)
 
 
 def parse_manual_times(data: object, status: int | None = 200) -> dict[str, list[datetime]]:

@@ -215,6 +215,27 @@ async def test_the_quotas_reading_of_a_bad_answer_is_the_typed_error(
         assert (error.code, error.status) == (code, 402)
 
 
+async def test_the_quotas_reading_is_retried_after_a_dropped_connection(
+    make_sim: MakeSim,
+) -> None:
+    h = make_sim(generation_seconds=0)
+    client = h.client()
+    account = await client.me()
+    await client.create_snapshot(APP, account.applications[0].id)
+    path = "/v2/users/snapshots"
+    h.sim.add_fault(Fault(method="GET", path=f"^{path}$", drop_after_bytes=700, times=1))
+    counted = await client.account_manual_times(APP)
+    assert list(counted) == [account.applications[0].id]
+    assert [e.get("dropped", False) for e in h.requests_seen("GET", path)] == [True, False]
+
+
+async def test_an_error_envelope_beats_an_item_the_quota_cannot_read(h: Harness) -> None:
+    body = json.dumps({"response": [1], "status": "error", "code": "SOMETHING_ELSE"})
+    h.sim.add_fault(Fault(method="GET", path="^/v2/users/snapshots$", status=200, body=body))
+    error = await h.fails(h.client().account_manual_times(APP))
+    assert error.code == "SOMETHING_ELSE"
+
+
 async def test_the_account_listing_has_its_own_rate_limit(h: Harness) -> None:
     client = h.client()
     for _ in range(10):

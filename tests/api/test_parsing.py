@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,9 @@ from hypothesis import strategies as st
 from sqtui.api.errors import ApiError
 from sqtui.api.models import ResourceKind
 from sqtui.api.parsing import (
-    decode_for_count,
+    CountedListing,
+    ManualTimesReader,
+    manual_times_of,
     parse_account,
     parse_created,
     parse_manual_times,
@@ -460,17 +463,122 @@ def test_an_item_the_quota_cannot_read_fails_the_listing(item: object) -> None:
     assert "response[1]" in caught.value.message
 
 
-@settings(max_examples=200, deadline=None)
-@given(json_values)
-def test_decoding_for_the_count_keeps_the_envelope_and_the_counted_fields(data: object) -> None:
-    def kept(value: object) -> object:
-        if isinstance(value, dict):
-            counted = {"status", "response", "code", "message", "name", "modified", "origin"}
-            return {k: kept(v) for k, v in value.items() if k in counted}
-        if isinstance(value, list):
-            return [kept(v) for v in value]
-        return value
+def _outcome(read: Any) -> object:
+    """What a reading of a listing's ``response`` comes to: the times, or the error said."""
+    try:
+        times = read()
+    except ApiError as error:
+        return ("error", error.message)
+    return {rid: list(ts) for rid, ts in times.items()}
 
-    body = json.dumps(data).encode()
-    # Compared as JSON text: NaN is not equal to itself.
-    assert json.dumps(decode_for_count(body)) == json.dumps(kept(json.loads(body)))
+
+def _read_in_chunks(body: bytes, cuts: list[int]) -> object:
+    reader = ManualTimesReader()
+    at = 0
+    for cut in sorted(cuts):
+        reader.feed(body[at:cut])
+        at = cut
+    reader.feed(body[at:])
+    return reader.finish()
+
+
+def _same_as_whole(body: bytes, cuts: list[int]) -> None:
+    """The reader, fed ``body`` cut anywhere, comes to what decoding it whole does."""
+    try:
+        whole = json.loads(body)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _read_in_chunks(body, cuts)
+        return
+    read = _read_in_chunks(body, cuts)
+    if not isinstance(whole, dict) or not isinstance(whole.get("response"), list):
+        assert json.dumps(read) == json.dumps(whole)
+        return
+    assert isinstance(read, dict)
+    assert isinstance(read["response"], CountedListing)
+    rest = {k: v for k, v in read.items() if k != "response"}
+    assert json.dumps(rest) == json.dumps({k: v for k, v in whole.items() if k != "response"})
+    assert _outcome(lambda: manual_times_of(read["response"])) == _outcome(
+        lambda: parse_manual_times(whole["response"])
+    )
+
+
+@st.composite
+def listing_bodies(draw: st.DrawFn) -> bytes:
+    """An account-wide answer as JSON text: odd key orders, spacing, extra keys."""
+    envelope: dict[str, Any] = {"response": draw(st.lists(lean_items(), max_size=5))}
+    extra = draw(st.dictionaries(st.sampled_from(["status", "code", "message", "x"]), json_values))
+    for key, value in extra.items():
+        envelope[key] = value
+    if draw(st.booleans()):
+        envelope["status"] = "success"
+    keys = draw(st.permutations(list(envelope)))
+    ordered = {key: envelope[key] for key in keys}
+    indent = draw(st.sampled_from([None, 0, 2]))
+    text = json.dumps(ordered, indent=indent, ensure_ascii=draw(st.booleans()))
+    return (
+        draw(st.sampled_from(["", " ", "\n\t"])) + text + draw(st.sampled_from(["", " \n"]))
+    ).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(listing_bodies(), st.lists(st.integers(0, 4000), max_size=8))
+def test_a_listing_read_as_it_arrives_is_read_as_if_whole(body: bytes, cuts: list[int]) -> None:
+    _same_as_whole(body, [min(cut, len(body)) for cut in cuts])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    json_values.map(lambda v: json.dumps(v).encode()) | st.binary(max_size=40),
+    st.lists(st.integers(0, 60), max_size=4),
+)
+def test_any_body_read_as_it_arrives_is_read_as_if_whole(body: bytes, cuts: list[int]) -> None:
+    _same_as_whole(body, [min(cut, len(body)) for cut in cuts])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"status":"success","response":[{"name":"é","modified":"2026-11-22T14:03:00Z",'
+        '"origin":"manual","size":12}],"n":1234}',
+        '{"response":[], "status": "success"}  ',
+        '{"status":"success","response":[]} {}',
+        '{"status":"success","response":[{"name":"a"',
+        '{"status":"success","response":[1,]}',
+        "{}",
+        "\ufeff{}",
+        "",
+    ],
+)
+def test_a_body_read_one_byte_at_a_time_is_read_as_if_whole(body: str) -> None:
+    data = body.encode()
+    _same_as_whole(data, list(range(len(data))))
+
+
+def test_a_long_listing_is_read_without_holding_it() -> None:
+    item = {
+        "name": "a" * 32,
+        "size": 123456789,
+        "modified": "2026-11-22T03:00:00.000Z",
+        "key": "AWSAccessKeyId=K&Expires=1900000000&Signature=" + "s" * 43 + "&versionId=v",
+        "version_id": "v" * 32,
+        "url": "https://snapshots.example/" + "u" * 200,
+        "origin": "automatic",
+    }
+    items = [item] * 20_000 + [dict(item, origin="manual")]
+    body = json.dumps({"status": "success", "response": items}).encode()
+    reader = ManualTimesReader()
+    tracemalloc.start()
+    try:
+        for at in range(0, len(body), 65_536):
+            reader.feed(body[at : at + 65_536])
+        envelope = reader.finish()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(envelope, dict)
+    assert manual_times_of(envelope["response"]) == {
+        "a" * 32: [datetime(2026, 11, 22, 3, tzinfo=UTC)]
+    }
+    # About 10 MB of JSON, read in 64 KiB chunks: never more than a few chunks at once.
+    assert len(body) > 10 * 2**20 and peak < 2**20
