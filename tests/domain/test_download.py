@@ -1,4 +1,9 @@
-"""The download engine against the simulator: in-process, and over a real loopback port."""
+"""The download engine against the simulator over a real loopback port.
+
+The engine reads the snapshot host with the standard library's HTTP client on a thread
+of its own, the path every download takes, so the simulator is always served on a
+socket here (never through an in-process transport).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.models import ResourceKind, Snapshot
@@ -30,7 +34,7 @@ from sqtui.domain.download import (
 from sqtui.domain.download import engine as engine_module
 from sqtui.domain.download import files as files_module
 from sqtui.domain.download import sink as sink_module
-from sqtui.sim import FakeClock, Fault, SimConfig, SimServer, create_app
+from sqtui.sim import FakeClock, Fault, SimConfig, SimServer
 
 KEY = "sim-key-for-download-tests-0001"
 EXPIRED_XML = (
@@ -77,19 +81,6 @@ def sim_config(**changes: Any) -> SimConfig:
 
 
 @pytest.fixture
-def app() -> Starlette:
-    return create_app(sim_config())
-
-
-@pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[SquareCloudClient]:
-    async with SquareCloudClient(
-        KEY, base_url="http://127.0.0.1/v2", transport=httpx.ASGITransport(app=app)
-    ) as api:
-        yield api
-
-
-@pytest.fixture
 def server() -> Iterator[SimServer]:
     # A real clock: uvicorn runs in its own thread and loop.
     with SimServer(sim_config(clock=time.time, sleep=asyncio.sleep)) as running:
@@ -97,7 +88,7 @@ def server() -> Iterator[SimServer]:
 
 
 @pytest.fixture
-async def loopback_client(server: SimServer) -> AsyncIterator[SquareCloudClient]:
+async def client(server: SimServer) -> AsyncIterator[SquareCloudClient]:
     async with SquareCloudClient(KEY, base_url=server.base_url) as api:
         yield api
 
@@ -108,13 +99,19 @@ async def newest_snapshot(client: SquareCloudClient) -> Snapshot:
     return (await client.list_snapshots(ResourceKind.DATABASE, database.id))[0]
 
 
-async def served_bytes(app_or_url: Starlette | None, snapshot: Snapshot) -> bytes:
+async def served_bytes(snapshot: Snapshot) -> bytes:
     """The snapshot's bytes fetched independently of the engine."""
-    transport = httpx.ASGITransport(app=app_or_url) if app_or_url is not None else None
-    async with httpx.AsyncClient(transport=transport) as http:
+    async with httpx.AsyncClient() as http:
         response = await http.get(snapshot.url)
         assert response.status_code == 200
         return response.content
+
+
+async def served_and_logged(server: SimServer, snapshot: Snapshot) -> tuple[bytes, int]:
+    """The snapshot's bytes, and the number of download requests logged once it is."""
+    before = len(download_requests(server))
+    expected = await served_bytes(snapshot)
+    return expected, before + len(await recorded_requests(server, before, 1))
 
 
 def engine(client: SquareCloudClient, **options: Any) -> DownloadEngine:
@@ -124,9 +121,8 @@ def engine(client: SquareCloudClient, **options: Any) -> DownloadEngine:
     return DownloadEngine(client, **options)
 
 
-def download_requests(app_or_server: Starlette | SimServer) -> list[dict[str, Any]]:
-    sim = app_or_server.sim if isinstance(app_or_server, SimServer) else app_or_server.state.sim
-    return [e for e in sim.events if str(e.get("path", "")).startswith("/snapshots/")]
+def download_requests(server: SimServer) -> list[dict[str, Any]]:
+    return [e for e in server.sim.events if str(e.get("path", "")).startswith("/snapshots/")]
 
 
 async def recorded_requests(server: SimServer, before: int, count: int) -> list[dict[str, Any]]:
@@ -176,10 +172,10 @@ async def fails_with(
 
 
 async def test_full_download_is_the_served_file_and_a_valid_zip(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
-    expected = await served_bytes(app, snapshot)
+    expected = await served_bytes(snapshot)
     destination = tmp_path / "backups" / "orders.zip"
 
     result = await engine(client).download(snapshot, destination)
@@ -225,66 +221,52 @@ async def test_frozen_clock_means_only_first_and_final_reports(
 
 
 async def test_existing_part_is_resumed_with_a_range_request(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
-    expected = await served_bytes(app, snapshot)
+    expected, before = await served_and_logged(server, snapshot)
     destination = tmp_path / "a.zip"
     part_path(destination).write_bytes(expected[:300_000])
-    before = len(download_requests(app))
 
     result = await engine(client).download(snapshot, destination)
 
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
     assert result.resumes == 1
-    assert [e["status"] for e in download_requests(app)[before:]] == [206]
+    requests = await recorded_requests(server, before, 1)
+    assert [(e["status"], e["range"]) for e in requests] == [(206, "bytes=300000-")]
 
 
 async def test_complete_part_from_an_earlier_run_needs_no_request(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
-    expected = await served_bytes(app, snapshot)
+    expected, before = await served_and_logged(server, snapshot)
     destination = tmp_path / "a.zip"
     part_path(destination).write_bytes(expected)
-    before = len(download_requests(app))
 
     result = await engine(client).download(snapshot, destination)
 
     assert destination.read_bytes() == expected
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
-    assert download_requests(app)[before:] == []
+    assert download_requests(server)[before:] == []
 
 
-class IgnoreRange(httpx.AsyncBaseTransport):
-    """A snapshot host that ignores Range and always sends the whole file (200)."""
+async def test_a_200_to_a_range_request_starts_over_from_zero(tmp_path: Path) -> None:
+    config = sim_config(clock=time.time, sleep=asyncio.sleep, host_ignores_range=True)
+    with SimServer(config) as server:
+        async with SquareCloudClient(KEY, base_url=server.base_url) as client:
+            snapshot = await newest_snapshot(client)
+            expected, before = await served_and_logged(server, snapshot)
+            destination = tmp_path / "a.zip"
+            # A stale part whose bytes are wrong: appending to it would corrupt the file.
+            part_path(destination).write_bytes(b"\0" * 300_000)
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if "range" in request.headers:
-            del request.headers["range"]
-        return await self.inner.handle_async_request(request)
-
-
-async def test_a_200_to_a_range_request_starts_over_from_zero(
-    app: Starlette, tmp_path: Path
-) -> None:
-    transport = IgnoreRange(httpx.ASGITransport(app=app))
-    async with SquareCloudClient(
-        KEY, base_url="http://127.0.0.1/v2", transport=transport
-    ) as client:
-        snapshot = await newest_snapshot(client)
-        expected = await served_bytes(app, snapshot)
-        destination = tmp_path / "a.zip"
-        # A stale part whose bytes are wrong: appending to it would corrupt the file.
-        part_path(destination).write_bytes(b"\0" * 300_000)
-
-        result = await engine(client).download(snapshot, destination)
+            result = await engine(client).download(snapshot, destination)
+            requests = await recorded_requests(server, before, 1)
 
     assert destination.read_bytes() == expected
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
+    assert [(e["status"], e["range"]) for e in requests] == [(200, "bytes=300000-")]
 
 
 async def test_overwrite_replaces_an_existing_file(
@@ -301,12 +283,12 @@ async def test_overwrite_replaces_an_existing_file(
 
 
 async def test_existing_file_is_kept_and_nothing_is_requested(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
     destination = tmp_path / "a.zip"
     destination.write_text("my precious backup")
-    before = len(download_requests(app))
+    before = len(download_requests(server))
 
     with pytest.raises(DownloadError) as caught:
         await engine(client).download(snapshot, destination)
@@ -314,36 +296,36 @@ async def test_existing_file_is_kept_and_nothing_is_requested(
     assert caught.value.reason == "exists"
     assert "a.zip" in caught.value.human()
     assert destination.read_text() == "my precious backup"
-    assert download_requests(app)[before:] == []
+    assert download_requests(server)[before:] == []
 
 
 async def test_not_enough_space_is_said_before_any_request(
-    app: Starlette,
+    server: SimServer,
     client: SquareCloudClient,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     snapshot = await newest_snapshot(client)
     monkeypatch.setattr(files_module, "free_space", lambda directory: 4096)
-    before = len(download_requests(app))
+    before = len(download_requests(server))
 
     with pytest.raises(DownloadError) as caught:
         await engine(client).download(snapshot, tmp_path / "a.zip")
 
     assert caught.value.reason == "no_space"
     assert "needed" in caught.value.human() and "free" in caught.value.human()
-    assert download_requests(app)[before:] == []
+    assert download_requests(server)[before:] == []
     assert no_trace(tmp_path / "a.zip")
 
 
 async def test_space_check_counts_what_the_part_already_holds(
-    app: Starlette,
+    server: SimServer,
     client: SquareCloudClient,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     snapshot = await newest_snapshot(client)
-    expected = await served_bytes(app, snapshot)
+    expected = await served_bytes(snapshot)
     destination = tmp_path / "a.zip"
     part_path(destination).write_bytes(expected[: snapshot.size - 1000])
     monkeypatch.setattr(files_module, "free_space", lambda directory: 5000)
@@ -401,13 +383,13 @@ async def test_other_write_errors_are_disk_errors(
 
 
 async def test_flushing_to_disk_as_it_goes_gives_the_same_file(
-    app: Starlette,
+    server: SimServer,
     client: SquareCloudClient,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     snapshot = await newest_snapshot(client)
-    expected = await served_bytes(app, snapshot)
+    expected = await served_bytes(snapshot)
     syncs: list[int] = []
     real_datasync = sink_module.datasync
 
@@ -458,11 +440,11 @@ async def test_tampered_url_is_denied_and_leaves_nothing(
 
 
 async def test_expired_url_is_refreshed_once_then_succeeds(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
-    expected = await served_bytes(app, snapshot)
-    app.state.sim.add_fault(
+    expected, before = await served_and_logged(server, snapshot)
+    server.sim.add_fault(
         Fault(method="GET", path=r"^/snapshots/", status=403, body=EXPIRED_XML, times=1)
     )
     refreshes = 0
@@ -476,7 +458,7 @@ async def test_expired_url_is_refreshed_once_then_succeeds(
 
     assert refreshes == 1
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
-    assert [e["status"] for e in download_requests(app)[-2:]] == [403, 200]
+    assert [e["status"] for e in await recorded_requests(server, before, 2)] == [403, 200]
 
 
 async def test_a_refresh_that_is_refused_again_fails_as_denied(
@@ -512,11 +494,11 @@ async def test_a_refresh_offering_another_version_is_not_used(
 
 
 async def test_missing_object_is_not_found(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
     body = "<Error><Code>NoSuchVersion</Code><Message>gone</Message></Error>"
-    app.state.sim.add_fault(Fault(path=r"^/snapshots/", status=404, body=body, times=1))
+    server.sim.add_fault(Fault(path=r"^/snapshots/", status=404, body=body, times=1))
     await fails_with("not_found", client, snapshot, tmp_path / "a.zip")
 
 
@@ -530,26 +512,26 @@ async def test_listed_size_that_differs_from_the_file_is_a_size_mismatch(
 
 
 async def test_short_body_served_as_complete_is_a_size_mismatch(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
-    app.state.sim.add_fault(Fault(path=r"^/snapshots/", body="PK\x03\x04 truncated", times=1))
+    server.sim.add_fault(Fault(path=r"^/snapshots/", body="PK\x03\x04 truncated", times=1))
     await fails_with("size_mismatch", client, snapshot, tmp_path / "a.zip")
 
 
 async def test_bytes_of_the_right_size_that_are_no_zip_are_corrupt(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
-    app.state.sim.add_fault(Fault(path=r"^/snapshots/", body="x" * snapshot.size, times=1))
+    server.sim.add_fault(Fault(path=r"^/snapshots/", body="x" * snapshot.size, times=1))
     await fails_with("corrupt", client, snapshot, tmp_path / "a.zip")
 
 
 async def test_stale_part_with_wrong_bytes_is_caught_as_corrupt(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
-    expected = await served_bytes(app, snapshot)
+    expected = await served_bytes(snapshot)
     destination = tmp_path / "a.zip"
     damaged = bytearray(expected[:500_000])
     damaged[400_000:400_010] = b"0123456789"  # inside the data entry: its CRC fails
@@ -607,18 +589,18 @@ def test_error_text_never_holds_a_signature() -> None:
 
 
 async def test_dropped_connection_resumes_with_range_to_the_same_file(
-    server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
-    snapshot = await newest_snapshot(loopback_client)
+    snapshot = await newest_snapshot(client)
     before = len(download_requests(server))
-    expected = await served_bytes(None, snapshot)
+    expected = await served_bytes(snapshot)
     before += len(await recorded_requests(server, before, 1))
     server.sim.add_fault(
         Fault(method="GET", path=r"^/snapshots/", drop_after_bytes=400_000, times=1)
     )
     sleeps = Sleeps()
 
-    result = await engine(loopback_client, sleep=sleeps).download(snapshot, tmp_path / "a.zip")
+    result = await engine(client, sleep=sleeps).download(snapshot, tmp_path / "a.zip")
 
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
     assert result.resumes >= 1
@@ -628,36 +610,36 @@ async def test_dropped_connection_resumes_with_range_to_the_same_file(
 
 
 async def test_drop_then_expired_link_refreshes_and_resumes(
-    server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
-    snapshot = await newest_snapshot(loopback_client)
+    snapshot = await newest_snapshot(client)
     before = len(download_requests(server))
-    expected = await served_bytes(None, snapshot)
+    expected = await served_bytes(snapshot)
     before += len(await recorded_requests(server, before, 1))
     server.sim.add_fault(Fault(path=r"^/snapshots/", drop_after_bytes=300_000, times=1))
     server.sim.add_fault(Fault(path=r"^/snapshots/", status=403, body=EXPIRED_XML, times=1))
 
     async def refresh() -> Snapshot:
-        return await newest_snapshot(loopback_client)
+        return await newest_snapshot(client)
 
-    result = await engine(loopback_client).download(snapshot, tmp_path / "a.zip", refresh=refresh)
+    result = await engine(client).download(snapshot, tmp_path / "a.zip", refresh=refresh)
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
     statuses = [e["status"] for e in await recorded_requests(server, before, 3)]
     assert statuses == [200, 403, 206]
 
 
 async def test_network_failure_keeps_the_part_and_a_later_call_resumes_it(
-    server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
-    snapshot = await newest_snapshot(loopback_client)
-    expected = await served_bytes(None, snapshot)
+    snapshot = await newest_snapshot(client)
+    expected = await served_bytes(snapshot)
     server.sim.add_fault(Fault(path=r"^/snapshots/", drop_after_bytes=300_000, times=1))
     server.sim.add_fault(Fault(path=r"^/snapshots/", drop_after_bytes=0))
     destination = tmp_path / "a.zip"
     sleeps = Sleeps()
 
     with pytest.raises(DownloadError) as caught:
-        await engine(loopback_client, sleep=sleeps, retries=4).download(snapshot, destination)
+        await engine(client, sleep=sleeps, retries=4).download(snapshot, destination)
 
     assert caught.value.reason == "network"
     assert "resume" in caught.value.human()
@@ -667,7 +649,7 @@ async def test_network_failure_keeps_the_part_and_a_later_call_resumes_it(
     assert 0 < part_path(destination).stat().st_size < snapshot.size
 
     server.sim.clear_faults()
-    result = await engine(loopback_client).download(snapshot, destination)
+    result = await engine(client).download(snapshot, destination)
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
     assert result.resumes == 1
 
@@ -686,10 +668,20 @@ async def test_unreachable_host_is_a_network_error(tmp_path: Path) -> None:
     assert no_trace(tmp_path / "a.zip")
 
 
+def hold_after(server: SimServer, sent: int, seconds: float = 30.0) -> None:
+    """The host sends ``sent`` bytes and drops; the resume then waits ``seconds`` to answer.
+
+    So a download is still under way, with bytes written, whenever the test acts.
+    """
+    server.sim.add_fault(Fault(path=r"^/snapshots/", drop_after_bytes=sent, times=1))
+    server.sim.add_fault(Fault(path=r"^/snapshots/", delay=seconds, times=1))
+
+
 async def test_cancel_mid_transfer_stops_and_removes_the_part(
-    server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
-    snapshot = await newest_snapshot(loopback_client)
+    snapshot = await newest_snapshot(client)
+    hold_after(server, 300_000)
     cancel = asyncio.Event()
     seen: list[int] = []
 
@@ -699,19 +691,48 @@ async def test_cancel_mid_transfer_stops_and_removes_the_part(
             cancel.set()
 
     destination = tmp_path / "a.zip"
+    started = time.monotonic()
     with pytest.raises(DownloadError) as caught:
-        await engine(loopback_client, chunk_size=16 << 10, clock=Ticks(1.0)).download(
+        await engine(client, chunk_size=16 << 10, clock=Ticks(1.0)).download(
             snapshot, destination, on_progress=on_progress, cancel=cancel
         )
     assert caught.value.reason == "cancelled"
-    assert max(seen) < snapshot.size
+    assert 0 < max(seen) < snapshot.size
+    assert no_trace(destination)
+    assert time.monotonic() - started < 10  # not waiting for the held answer
+
+
+async def test_cancel_stops_a_request_the_host_holds_at_once(
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
+) -> None:
+    snapshot = await newest_snapshot(client)
+    server.sim.add_fault(Fault(path=r"^/snapshots/", delay=30, times=1))
+    cancel = asyncio.Event()
+    destination = tmp_path / "a.zip"
+    run = asyncio.ensure_future(engine(client).download(snapshot, destination, cancel=cancel))
+    await fault_taken(server)  # the request has arrived, and waits for its answer
+    cancel.set()
+    started = time.monotonic()
+    with pytest.raises(DownloadError) as caught:
+        await run
+    assert caught.value.reason == "cancelled"
+    assert time.monotonic() - started < 1.0
     assert no_trace(destination)
 
 
+async def fault_taken(server: SimServer) -> None:
+    """Wait until the host has taken its last fault: the request it holds has arrived."""
+    for _ in range(500):
+        if not server.sim.faults:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the request never reached the host")
+
+
 async def test_cancel_interrupts_a_backoff_wait(
-    server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
-    snapshot = await newest_snapshot(loopback_client)
+    snapshot = await newest_snapshot(client)
     server.sim.add_fault(Fault(path=r"^/snapshots/", drop_after_bytes=100_000, times=1))
     cancel = asyncio.Event()
 
@@ -722,9 +743,7 @@ async def test_cancel_interrupts_a_backoff_wait(
     destination = tmp_path / "a.zip"
     with pytest.raises(DownloadError) as caught:
         await asyncio.wait_for(
-            engine(loopback_client, sleep=endless_backoff).download(
-                snapshot, destination, cancel=cancel
-            ),
+            engine(client, sleep=endless_backoff).download(snapshot, destination, cancel=cancel),
             timeout=10,
         )
     assert caught.value.reason == "cancelled"
@@ -732,23 +751,23 @@ async def test_cancel_interrupts_a_backoff_wait(
 
 
 async def test_cancel_set_before_start_requests_nothing(
-    app: Starlette, client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(client)
     cancel = asyncio.Event()
     cancel.set()
-    before = len(download_requests(app))
+    before = len(download_requests(server))
     with pytest.raises(DownloadError) as caught:
         await engine(client).download(snapshot, tmp_path / "a.zip", cancel=cancel)
     assert caught.value.reason == "cancelled"
-    assert download_requests(app)[before:] == []
+    assert download_requests(server)[before:] == []
 
 
 async def test_two_downloads_to_one_file_are_refused(
-    server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
-    snapshot = await newest_snapshot(loopback_client)
-    run = engine(loopback_client)
+    snapshot = await newest_snapshot(client)
+    run = engine(client)
     destination = tmp_path / "a.zip"
     first = asyncio.ensure_future(run.download(snapshot, destination))
     await asyncio.sleep(0)
@@ -761,10 +780,11 @@ async def test_two_downloads_to_one_file_are_refused(
 
 
 async def test_cancelling_the_task_keeps_the_part_for_a_later_resume(
-    server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
+    server: SimServer, client: SquareCloudClient, tmp_path: Path
 ) -> None:
-    snapshot = await newest_snapshot(loopback_client)
-    expected = await served_bytes(None, snapshot)
+    snapshot = await newest_snapshot(client)
+    expected = await served_bytes(snapshot)
+    hold_after(server, 400_000)
     started = asyncio.Event()
 
     def on_progress(progress: Progress) -> None:
@@ -772,7 +792,7 @@ async def test_cancelling_the_task_keeps_the_part_for_a_later_resume(
             started.set()
 
     destination = tmp_path / "a.zip"
-    run = engine(loopback_client, chunk_size=16 << 10, clock=Ticks(1.0))
+    run = engine(client, chunk_size=16 << 10, clock=Ticks(1.0))
     task = asyncio.ensure_future(run.download(snapshot, destination, on_progress=on_progress))
     await started.wait()
     task.cancel()
@@ -781,6 +801,7 @@ async def test_cancelling_the_task_keeps_the_part_for_a_later_resume(
 
     assert not destination.exists()
     assert 0 < part_path(destination).stat().st_size < snapshot.size
-    result = await engine(loopback_client).download(snapshot, destination)
+    server.sim.clear_faults()
+    result = await engine(client).download(snapshot, destination)
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
     assert result.resumes == 1

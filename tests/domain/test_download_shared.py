@@ -22,6 +22,7 @@ from tests.domain.test_download import (
     KEY,
     Ticks,
     engine,
+    hold_after,
     newest_snapshot,
     served_bytes,
     sim_config,
@@ -47,7 +48,9 @@ async def test_a_second_engine_in_the_same_process_is_told_it_is_busy(
     server: SimServer, loopback_client: SquareCloudClient, tmp_path: Path
 ) -> None:
     snapshot = await newest_snapshot(loopback_client)
-    expected = await served_bytes(None, snapshot)
+    expected = await served_bytes(snapshot)
+    # The first download is still under way (its resume held a second) when the second asks.
+    hold_after(server, 300_000, seconds=1.0)
     started = asyncio.Event()
 
     def on_progress(progress: Progress) -> None:

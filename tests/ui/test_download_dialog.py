@@ -12,6 +12,7 @@ from textual.widgets import Button, Input
 from sqtui.ui.screens.download_dialog import DownloadDialog
 from sqtui.ui.screens.main import MainScreen
 from tests.ui.conftest import wait_for
+from tests.ui.loopback import on_loopback
 from tests.ui.test_download_restore import open_download_dialog
 from tests.ui.test_main_screen import main_of
 
@@ -54,23 +55,23 @@ async def test_a_relative_or_home_folder_is_made_absolute(
     monkeypatch.chdir(started_in)
     monkeypatch.setenv("HOME", str(home))
     expected = (started_in / typed) if typed.startswith("rel") else home / "backups"
-    h = make_harness()
-    async with h.app.run_test(size=SIZE) as pilot:
-        dialog = await open_download_dialog(pilot, h, tmp_path / "elsewhere")
-        await pilot.press("home", "ctrl+k", *typed)
-        await pilot.pause()
-        assert not dialog.query_one("#start", Button).disabled
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
-        main = main_of(h)
-        [transfer] = main.downloads.transfers.values()
-        assert transfer.path.is_absolute() and transfer.path.parent == expected
-        await wait_for(pilot, lambda: transfer.state == "done")
-        [entry] = main.workspace.history.read()
-        assert entry.path == str(expected / dialog.filename)
-        # The folder used is offered again next time, absolute.
-        assert main.workspace.last_download_dir == expected
-    assert (expected / dialog.filename).is_file()
+    with on_loopback(make_harness()) as h:
+        async with h.app.run_test(size=SIZE) as pilot:
+            dialog = await open_download_dialog(pilot, h, tmp_path / "elsewhere")
+            await pilot.press("home", "ctrl+k", *typed)
+            await pilot.pause()
+            assert not dialog.query_one("#start", Button).disabled
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+            main = main_of(h)
+            [transfer] = main.downloads.transfers.values()
+            assert transfer.path.is_absolute() and transfer.path.parent == expected
+            await wait_for(pilot, lambda: transfer.state == "done")
+            [entry] = main.workspace.history.read()
+            assert entry.path == str(expected / dialog.filename)
+            # The folder used is offered again next time, absolute.
+            assert main.workspace.last_download_dir == expected
+        assert (expected / dialog.filename).is_file()
 
 
 async def test_the_dialog_refuses_a_disk_without_the_engines_margin(

@@ -13,6 +13,7 @@ from sqtui.ui.screens.history import HistoryScreen
 from sqtui.ui.screens.main import MainScreen
 from sqtui.ui.screens.restore_dialog import RestoreDialog
 from tests.ui.conftest import Harness, notifications, wait_for
+from tests.ui.loopback import on_loopback
 from tests.ui.test_main_screen import loaded, main_of
 
 SIZE = (100, 30)
@@ -31,36 +32,38 @@ async def open_download_dialog(pilot: Any, h: Harness, directory: Path) -> Downl
 async def test_download_writes_a_verified_file_and_records_it(
     make_harness: Any, tmp_path: Path
 ) -> None:
-    h = make_harness()
-    target_dir = tmp_path / "backups"
-    async with h.app.run_test(size=SIZE) as pilot:
-        dialog = await open_download_dialog(pilot, h, target_dir)
-        snap = dialog.snapshot
-        assert "Free space" in str(dialog.query_one("#space").render())
-        await pilot.press("enter")
-        main = main_of(h)
-        await wait_for(
-            pilot, lambda: any(t.state == "done" for t in main.downloads.transfers.values())
-        )
-        [path] = list(target_dir.iterdir())
-        assert path.name == dialog.filename and path.name.startswith("api-gateway_")
-        data = path.read_bytes()
-        assert len(data) == snap.size
-        assert zipfile.ZipFile(path).testzip() is None
-        digest = hashlib.sha256(data).hexdigest()
-        await wait_for(pilot, lambda: any(digest in n for n in notifications(h.app)))
-        await pilot.press("h")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, HistoryScreen))
-        history = h.app.screen
-        assert isinstance(history, HistoryScreen)
-        [entry] = history.history.read()
-        assert (entry.action, entry.outcome, entry.sha256) == ("download", "ok", digest)
-        assert entry.path == str(path)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: any("History entry" in n.title for n in h.app._notifications))
-        details = next(n.message for n in h.app._notifications if n.title == "History entry")
-        assert f"SHA-256 {digest}" in details and str(path) in details
-    assert "Signature" not in (tmp_path / "state" / "history.jsonl").read_text()
+    with on_loopback(make_harness()) as h:
+        target_dir = tmp_path / "backups"
+        async with h.app.run_test(size=SIZE) as pilot:
+            dialog = await open_download_dialog(pilot, h, target_dir)
+            snap = dialog.snapshot
+            assert "Free space" in str(dialog.query_one("#space").render())
+            await pilot.press("enter")
+            main = main_of(h)
+            await wait_for(
+                pilot, lambda: any(t.state == "done" for t in main.downloads.transfers.values())
+            )
+            [path] = list(target_dir.iterdir())
+            assert path.name == dialog.filename and path.name.startswith("api-gateway_")
+            data = path.read_bytes()
+            assert len(data) == snap.size
+            assert zipfile.ZipFile(path).testzip() is None
+            digest = hashlib.sha256(data).hexdigest()
+            await wait_for(pilot, lambda: any(digest in n for n in notifications(h.app)))
+            await pilot.press("h")
+            await wait_for(pilot, lambda: isinstance(h.app.screen, HistoryScreen))
+            history = h.app.screen
+            assert isinstance(history, HistoryScreen)
+            [entry] = history.history.read()
+            assert (entry.action, entry.outcome, entry.sha256) == ("download", "ok", digest)
+            assert entry.path == str(path)
+            await pilot.press("enter")
+            await wait_for(
+                pilot, lambda: any("History entry" in n.title for n in h.app._notifications)
+            )
+            details = next(n.message for n in h.app._notifications if n.title == "History entry")
+            assert f"SHA-256 {digest}" in details and str(path) in details
+        assert "Signature" not in (tmp_path / "state" / "history.jsonl").read_text()
 
 
 async def test_an_existing_file_is_never_overwritten(make_harness: Any, tmp_path: Path) -> None:
@@ -82,21 +85,21 @@ async def test_an_existing_file_is_never_overwritten(make_harness: Any, tmp_path
 
 
 async def test_cancel_a_running_download_leaves_nothing(make_harness: Any, tmp_path: Path) -> None:
-    h = make_harness(sim=SimConfig(seed=3, speed=1, snapshot_mb=0.05))
-    h.sim.add_fault(Fault(method="GET", path=r"^/snapshots/", delay=60))
-    async with h.app.run_test(size=SIZE) as pilot:
-        await open_download_dialog(pilot, h, tmp_path / "dl")
-        await pilot.press("enter")
-        main = main_of(h)
-        await wait_for(pilot, lambda: bool(main.downloads.running))
-        assert main.busy()  # quitting now would ask
-        main.downloads.focus()
-        await pilot.press("x")
-        await wait_for(pilot, lambda: not main.downloads.running)
-        [transfer] = main.downloads.transfers.values()
-        assert transfer.state == "cancelled"
-        await wait_for(pilot, lambda: any("cancelled" in n for n in notifications(h.app)))
-    assert not (tmp_path / "dl").exists() or list((tmp_path / "dl").iterdir()) == []
+    with on_loopback(make_harness(sim=SimConfig(seed=3, speed=1, snapshot_mb=0.05))) as h:
+        h.sim.add_fault(Fault(method="GET", path=r"^/snapshots/", delay=60))
+        async with h.app.run_test(size=SIZE) as pilot:
+            await open_download_dialog(pilot, h, tmp_path / "dl")
+            await pilot.press("enter")
+            main = main_of(h)
+            await wait_for(pilot, lambda: bool(main.downloads.running))
+            assert main.busy()  # quitting now would ask
+            main.downloads.focus()
+            await pilot.press("x")
+            await wait_for(pilot, lambda: not main.downloads.running)
+            [transfer] = main.downloads.transfers.values()
+            assert transfer.state == "cancelled"
+            await wait_for(pilot, lambda: any("cancelled" in n for n in notifications(h.app)))
+        assert not (tmp_path / "dl").exists() or list((tmp_path / "dl").iterdir()) == []
 
 
 async def open_restore_dialog(pilot: Any, h: Harness) -> RestoreDialog:
@@ -195,25 +198,25 @@ async def test_dialogs_fit_in_80_by_24_with_their_buttons_visible(make_harness: 
 
 
 async def test_several_downloads_run_at_once(make_harness: Any, tmp_path: Path) -> None:
-    h = make_harness(sim=SimConfig(seed=3, speed=50, snapshot_mb=0.05))
-    # Each download waits a little on the host, so both are seen running together.
-    h.sim.add_fault(Fault(method="GET", path=r"^/snapshots/", delay=100, times=2))
-    async with h.app.run_test(size=SIZE) as pilot:
-        await open_download_dialog(pilot, h, tmp_path)
-        await pilot.press("enter")
-        main = main_of(h)
-        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
-        main.table.focus()
-        await pilot.press("j", "d")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, DownloadDialog))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(main.downloads.running) == 2)
-        await wait_for(
-            pilot,
-            lambda: [t.state for t in main.downloads.transfers.values()] == ["done", "done"],
-        )
-    files = zips_in(tmp_path)
-    assert len(files) == 2 and all(f.startswith("api-gateway_") for f in files)
+    with on_loopback(make_harness(sim=SimConfig(seed=3, speed=50, snapshot_mb=0.05))) as h:
+        # Each download waits a little on the host, so both are seen running together.
+        h.sim.add_fault(Fault(method="GET", path=r"^/snapshots/", delay=100, times=2))
+        async with h.app.run_test(size=SIZE) as pilot:
+            await open_download_dialog(pilot, h, tmp_path)
+            await pilot.press("enter")
+            main = main_of(h)
+            await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+            main.table.focus()
+            await pilot.press("j", "d")
+            await wait_for(pilot, lambda: isinstance(h.app.screen, DownloadDialog))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(main.downloads.running) == 2)
+            await wait_for(
+                pilot,
+                lambda: [t.state for t in main.downloads.transfers.values()] == ["done", "done"],
+            )
+        files = zips_in(tmp_path)
+        assert len(files) == 2 and all(f.startswith("api-gateway_") for f in files)
 
 
 def zips_in(directory: Path) -> list[str]:

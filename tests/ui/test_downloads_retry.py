@@ -16,6 +16,7 @@ from sqtui.ui.app import SqtuiApp
 from sqtui.ui.screens.main import MainScreen
 from sqtui.ui.widgets.downloads_panel import DownloadsPanel
 from tests.ui.conftest import Harness, notifications, wait_for
+from tests.ui.loopback import on_loopback
 from tests.ui.test_download_restore import open_download_dialog
 from tests.ui.test_main_screen import loaded
 
@@ -85,15 +86,17 @@ async def retry_after_a_failure(h: Harness, tmp_path: Path) -> None:
 
 
 async def test_enter_on_a_failed_row_retries_it(make_harness: Any, tmp_path: Path) -> None:
-    h = make_harness()
-    h.sim.add_fault(Fault(method="GET", path=r"^/snapshots/", status=503))
-    async with h.app.run_test(size=SIZE) as pilot:
-        panel = await start_download(pilot, h, tmp_path / "dl")
-        await wait_for(pilot, lambda: any(t.state == "failed" for t in panel.transfers.values()))
-        h.sim.clear_faults()
-        panel.focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: any(t.state == "done" for t in panel.transfers.values()))
+    with on_loopback(make_harness()) as h:
+        h.sim.add_fault(Fault(method="GET", path=r"^/snapshots/", status=503))
+        async with h.app.run_test(size=SIZE) as pilot:
+            panel = await start_download(pilot, h, tmp_path / "dl")
+            await wait_for(
+                pilot, lambda: any(t.state == "failed" for t in panel.transfers.values())
+            )
+            h.sim.clear_faults()
+            panel.focus()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: any(t.state == "done" for t in panel.transfers.values()))
 
 
 async def test_retry_is_listed_in_help(make_harness: Any) -> None:
@@ -108,22 +111,26 @@ async def test_retry_is_listed_in_help(make_harness: Any) -> None:
 async def test_the_panel_never_cuts_eta_speed_or_failed(
     make_harness: Any, tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    h = make_harness(sim=SimConfig(seed=3, speed=1, snapshot_mb=0.05))
-    h.sim.add_fault(Fault(method="GET", path=r"^/snapshots/", delay=60))
-    async with h.app.run_test(size=size) as pilot:
-        panel = await start_download(pilot, h, tmp_path / "dl")
-        [transfer] = panel.transfers.values()
-        transfer.progress = Progress(
-            received=63 << 20, total=100 << 20, speed_bps=41.3 * 2**20, eta_seconds=793, resumes=2
-        )
-        panel.update(transfer)
-        await pilot.pause()
-        [line, *_] = panel_lines(panel)
-        assert "ETA 13 min" in line and "41.3 MiB/s" in line, line
-        assert "63%" in line, line
-        transfer.state, transfer.progress = "failed", None
-        transfer.detail = "The download kept failing (HTTP 503); the partial file is kept"
-        panel.update(transfer)
-        await pilot.pause()
-        [line, *_] = panel_lines(panel)
-        assert "✗ failed · The downl" in line and line.rstrip().endswith("…"), line
+    with on_loopback(make_harness(sim=SimConfig(seed=3, speed=1, snapshot_mb=0.05))) as h:
+        h.sim.add_fault(Fault(method="GET", path=r"^/snapshots/", delay=60))
+        async with h.app.run_test(size=size) as pilot:
+            panel = await start_download(pilot, h, tmp_path / "dl")
+            [transfer] = panel.transfers.values()
+            transfer.progress = Progress(
+                received=63 << 20,
+                total=100 << 20,
+                speed_bps=41.3 * 2**20,
+                eta_seconds=793,
+                resumes=2,
+            )
+            panel.update(transfer)
+            await pilot.pause()
+            [line, *_] = panel_lines(panel)
+            assert "ETA 13 min" in line and "41.3 MiB/s" in line, line
+            assert "63%" in line, line
+            transfer.state, transfer.progress = "failed", None
+            transfer.detail = "The download kept failing (HTTP 503); the partial file is kept"
+            panel.update(transfer)
+            await pilot.pause()
+            [line, *_] = panel_lines(panel)
+            assert "✗ failed · The downl" in line and line.rstrip().endswith("…"), line

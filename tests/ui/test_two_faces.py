@@ -26,6 +26,7 @@ from sqtui.ui.screens.main import MainScreen
 from sqtui.ui.screens.restore_dialog import RestoreDialog
 
 from .conftest import Harness, notifications, wait_for
+from .loopback import on_loopback
 
 SIZE = (100, 30)
 Line = tuple[str, str, str, str]
@@ -263,24 +264,24 @@ async def test_an_expired_link_is_renewed_from_the_listing_in_both(
             str(out),
         )
         assert await asyncio.to_thread(run) == ExitCode.OK
-    h = make_harness(sim=cfg)
-    h.sim.add_fault(expired)
-    async with h.app.run_test(size=SIZE) as pilot:
-        main = await app_ready(pilot, h)
-        main.jump_to(app["id"])
-        await select_version(pilot, main, version)
-        main.workspace.last_download_dir = tmp_path / "app-files"
-        await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, DownloadDialog))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(lines(app_history(h))) == 1)
-    script_lines = lines(tmp_path / "script" / "state" / "history.jsonl")
-    assert lines(app_history(h)) == script_lines
-    assert [line[:3] for line in script_lines] == [("download", "ok", version)]
-    [script_file] = out.iterdir()
-    [app_file] = (tmp_path / "app-files").iterdir()
-    assert script_file.name == app_file.name
-    assert script_file.read_bytes() == app_file.read_bytes()
+    with on_loopback(make_harness(sim=cfg)) as h:
+        h.sim.add_fault(expired)
+        async with h.app.run_test(size=SIZE) as pilot:
+            main = await app_ready(pilot, h)
+            main.jump_to(app["id"])
+            await select_version(pilot, main, version)
+            main.workspace.last_download_dir = tmp_path / "app-files"
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(h.app.screen, DownloadDialog))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(lines(app_history(h))) == 1)
+        script_lines = lines(tmp_path / "script" / "state" / "history.jsonl")
+        assert lines(app_history(h)) == script_lines
+        assert [line[:3] for line in script_lines] == [("download", "ok", version)]
+        [script_file] = out.iterdir()
+        [app_file] = (tmp_path / "app-files").iterdir()
+        assert script_file.name == app_file.name
+        assert script_file.read_bytes() == app_file.read_bytes()
 
 
 class DropsAsNetworkErrors(httpx.AsyncBaseTransport):

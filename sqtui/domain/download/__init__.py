@@ -1,4 +1,4 @@
-"""Downloading a snapshot to a verified file: the engine, its writer, its files."""
+"""Downloading a snapshot to a verified file: engine, request, writer, files, zip check."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqtui.domain.download.files import (
     free_space,
     part_path,
     space_check,
-    zip_problem,
 )
 from sqtui.domain.download.sink import DownloadResult, Progress
+from sqtui.domain.download.zipcheck import ZipCheck
 
 __all__ = [
     "DownloadEngine",
@@ -22,9 +22,9 @@ __all__ = [
     "Progress",
     "Reason",
     "SpaceCheck",
+    "ZipCheck",
     "absolute",
     "free_space",
     "part_path",
     "space_check",
-    "zip_problem",
 ]

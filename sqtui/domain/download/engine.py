@@ -1,24 +1,29 @@
 """The download engine: a snapshot to a verified file, resumable, never half-written.
 
 Bytes go to ``<final>.part``; an interrupted transfer resumes with an HTTP Range
-request; the result is checked against the listed size and as a zip archive, hashed
-(SHA-256) while it is written, synced to disk, and only then linked under its final
-name, without ever replacing a file that is already there. The ``.part`` is locked from
-opening to renaming, so a second download of the same file, in this process or
-another, is refused as ``busy`` instead of writing into the first one's bytes."""
+request; the result is checked against the listed size, hashed (SHA-256) and checked
+as a zip archive (every member's CRC-32) while it streams, synced to disk, and only
+then linked under its final name, without ever replacing a file that is already there.
+The ``.part`` is locked from opening to renaming, so a second download of the same
+file, in this process or another, is refused as ``busy`` instead of writing into the
+first one's bytes.
+
+Each request runs on a thread of its own (``host``), which reads, hashes and checks;
+a writer thread writes. The event loop only starts, waits and reports progress, so
+an app stays responsive, and a cancel aborts the request where it waits."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
-from typing import BinaryIO
-
-import httpx
+from typing import BinaryIO, ParamSpec
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.errors import ApiError
@@ -32,7 +37,6 @@ from sqtui.domain.download.files import (
     PartLock,
     check_destination,
     discard,
-    hash_prefix,
     lock_part,
     open_part,
     part_path,
@@ -41,9 +45,9 @@ from sqtui.domain.download.files import (
     space_check,
     sync,
     sync_directory,
-    zip_problem,
 )
-from sqtui.domain.download.sink import DownloadResult, Meter, Progress, Sink
+from sqtui.domain.download.host import HostRequest, HostUnreachable, Tls
+from sqtui.domain.download.sink import DownloadResult, Meter, Progress, Sink, SinkClosed
 
 log = logging.getLogger("sqtui.download")
 
@@ -51,9 +55,12 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 SYNC_EVERY = 32 << 20  # bytes written between background flushes to disk
-# Bytes written (and hashed) at once. Measured on Linux, writing and hashing 1 MiB
-# blocks took three to four times the CPU of 256 KiB blocks (benchmarks/README.md).
+# Bytes read (then hashed, checked and written) at once: large enough that Python's
+# work per piece does not count, small enough to stay in the processor's cache between
+# the read and the hashing (benchmarks/README.md).
 DEFAULT_CHUNK = 256 << 10
+
+_P = ParamSpec("_P")
 
 
 class _Attempt(Exception):
@@ -98,6 +105,7 @@ class DownloadEngine:
         self.fsync = fsync
         self.space_margin = space_margin
         self._active: set[Path] = set()
+        self._tls = Tls()
 
     async def download(
         self,
@@ -227,22 +235,22 @@ class DownloadEngine:
             with file:
                 file.truncate(have)
                 file.seek(have)
-                digest = await asyncio.to_thread(hash_prefix, part, have)
                 sync_every = SYNC_EVERY if self.fsync else None
-                sink = Sink(file, have, digest, self.chunk_size, sync_every)
-                log.info(
-                    "download %s (%d bytes) to %s, from byte %d",
-                    snapshot.redacted_url,
-                    total,
-                    final.name,
-                    have,
-                )
+                sink = Sink(file, self.chunk_size, sync_every)
                 try:
+                    # What an earlier attempt left is hashed and checked, not fetched again.
+                    await asyncio.to_thread(sink.resume_from, part, have)
+                    log.info(
+                        "download %s (%d bytes) to %s, from byte %d",
+                        snapshot.redacted_url,
+                        total,
+                        final.name,
+                        have,
+                    )
                     resumes = await self._transfer(snapshot, sink, meter, refresh)
-                    await sink.flush()
-                    await sink.settle_syncs()
+                    await asyncio.to_thread(sink.finish)
                 finally:
-                    # Whatever happened, the workers are done with the file before it
+                    # Whatever happened, the writer is done with the file before it
                     # closes; waiting for a disk flush must not freeze the event loop.
                     await asyncio.shield(asyncio.to_thread(sink.close))
                 meter.update(sink.received, resumes, final=True)
@@ -255,8 +263,10 @@ class DownloadEngine:
                 raise error.with_part(discard(part, keep_bytes=True)) from None
             discard(part, keep_bytes=False)
             raise
-        # Reads the whole file (every member's CRC), so off the event loop.
-        await asyncio.to_thread(self._verify, part, total)
+        # The members' CRCs were checked as the bytes passed; what is left is the central
+        # directory at the file's end, read back and compared (and any member that could
+        # not be followed on the way, read back alone).
+        await asyncio.to_thread(self._verify, part, total, sink)
         job.placing = True
         try:
             await asyncio.to_thread(place, part, final, overwrite)
@@ -303,7 +313,7 @@ class DownloadEngine:
         return DownloadError("disk", f"Could not write {part.name}: {what}.")
 
     @staticmethod
-    def _verify(part: Path, total: int) -> None:
+    def _verify(part: Path, total: int, sink: Sink) -> None:
         """Raise unless ``part`` has the listed size and is a sound zip; removes it if not."""
         size = part.stat().st_size
         if size != total:
@@ -312,7 +322,7 @@ class DownloadEngine:
                 "size_mismatch",
                 f"The download has {size} bytes but the listing says {total}; it was discarded.",
             )
-        problem = zip_problem(part)
+        problem = sink.check.problem(part)
         if problem is not None:
             remove(part)
             raise DownloadError(
@@ -396,43 +406,63 @@ class DownloadEngine:
 
     async def _fetch_once(self, snapshot: Snapshot, sink: Sink, meter: Meter, resumes: int) -> None:
         """One request from ``sink.received`` to the end, or a raised reason to stop."""
-        total = snapshot.size
         start = sink.received
+        request = HostRequest(snapshot.url, start, timeout=self.client.timeout, tls=self._tls)
         try:
-            async with self.client.open_download(snapshot.url, start=start) as response:
-                if start > 0 and response.status_code != 206:
-                    # The host ignored the Range: the body is the whole file again.
-                    log.info("range not honoured; starting %s over", snapshot.redacted_url)
-                    await sink.restart()
-                    meter.restart()
-                self._check_length(response, sink.received, total)
-                # Pieces as they arrive (not re-chunked by httpx, whose buffer would be
-                # lost on a drop); big ones are split so progress stays fine-grained.
-                async for piece in response.aiter_bytes():
-                    if sink.received + len(piece) > total:
-                        raise DownloadError(
-                            "size_mismatch",
-                            f"The snapshot host sent more than the {total} bytes the listing "
-                            f"gives; it was discarded.",
-                        )
-                    view = memoryview(piece)
-                    for offset in range(0, len(view), self.chunk_size):
-                        await sink.write(view[offset : offset + self.chunk_size])
-                        meter.update(sink.received, resumes)
+            await _on_thread(self._fetch_blocking, request, snapshot, sink, meter, resumes)
+        except asyncio.CancelledError:
+            # The thread sees it at once: its read returns, and the sink takes no more.
+            request.abort()
+            meter.silence()
+            raise
         except ApiError as error:
             if error.is_network_error or error.is_server_error:
                 raise _Attempt(error.message or error.code, sink.received > start) from None
             raise
-        except (httpx.TransportError, httpx.StreamError, httpx.DecodingError) as error:
-            raise _Attempt(_why(error), sink.received > start) from None
-        if sink.received < total:
-            raise _Attempt("the body ended early", sink.received > start)
+        except HostUnreachable as error:
+            raise _Attempt(error.why, sink.received > start) from None
+
+    def _fetch_blocking(
+        self, request: HostRequest, snapshot: Snapshot, sink: Sink, meter: Meter, resumes: int
+    ) -> None:
+        """The request itself, on its own thread: read into the sink until the listed size."""
+        total = snapshot.size
+        try:
+            request.open()
+            if request.status not in (200, 206):
+                raise request.refusal()
+            log.info(
+                "download %s from byte %d: HTTP %d", request.where, sink.received, request.status
+            )
+            if sink.received > 0 and request.status != 206:
+                # The host ignored the Range: the body is the whole file again.
+                log.info("range not honoured; starting %s over", snapshot.redacted_url)
+                sink.restart()
+                meter.restart()
+            self._check_length(request.status, request.headers, sink.received, total)
+            while sink.received < total:
+                space = sink.space()
+                count = request.readinto(space[: total - sink.received])
+                if not count:
+                    raise HostUnreachable("the body ended early")
+                sink.commit(count)
+                meter.update(sink.received, resumes)
+            if request.readinto(memoryview(bytearray(1))):
+                raise DownloadError(
+                    "size_mismatch",
+                    f"The snapshot host sent more than the {total} bytes the listing gives; "
+                    "it was discarded.",
+                )
+        except SinkClosed:
+            return  # the download was stopped while this thread read
+        finally:
+            request.close()
 
     @staticmethod
-    def _check_length(response: httpx.Response, start: int, total: int) -> None:
+    def _check_length(status: int, headers: Message, start: int, total: int) -> None:
         """Refuse early a body whose announced size contradicts the listing."""
-        if response.status_code == 206:
-            match = CONTENT_RANGE.match(response.headers.get("content-range", ""))
+        if status == 206:
+            match = CONTENT_RANGE.match(headers.get("content-range", ""))
             if match is None or int(match.group(1)) != start:
                 raise _Attempt("the host answered a different range", False)
             announced = match.group(3)
@@ -443,8 +473,8 @@ class DownloadEngine:
                     f"nothing was kept.",
                 )
             return
-        length = response.headers.get("content-length")
-        encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
+        length = headers.get("content-length")
+        encoded = headers.get("content-encoding", "identity").lower() != "identity"
         if length is not None and length.isdigit() and not encoded and int(length) != total:
             raise DownloadError(
                 "size_mismatch",
@@ -461,9 +491,33 @@ def _close_opened(opening: asyncio.Future[tuple[BinaryIO, PartLock]]) -> None:
     lock.release()
 
 
-def _why(error: Exception) -> str:
-    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
-        return "the connection was dropped"
-    if isinstance(error, httpx.TimeoutException):
-        return "the connection timed out"
-    return type(error).__name__
+async def _on_thread(function: Callable[_P, None], *args: _P.args, **kwargs: _P.kwargs) -> None:
+    """Run ``function`` on a thread of its own and wait for it; cancelling stops the wait.
+
+    Not the default executor: a request whose thread is still finishing after a cancel
+    must not hold one of its few workers.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def run() -> None:
+        failure: BaseException | None = None
+        try:
+            function(*args, **kwargs)
+        except BaseException as error:
+            failure = error
+        # The loop may be closed by now (the app quit): nobody waits any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, done, failure)
+
+    threading.Thread(target=run, name="sqtui-download", daemon=True).start()
+    await done
+
+
+def _settle(done: asyncio.Future[None], failure: BaseException | None) -> None:
+    if done.done():
+        return  # the wait was cancelled
+    if failure is None:
+        done.set_result(None)
+    else:
+        done.set_exception(failure)

@@ -1,15 +1,13 @@
-"""Files of a download: the ``.part``, free space, syncing, the zip check, the final rename."""
+"""Files of a download: the ``.part``, free space, syncing, the final rename."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import shutil
 import stat
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -20,7 +18,6 @@ from sqtui.display import size_text
 if sys.platform != "win32":
     import fcntl
 
-_HASH_BLOCK = 1 << 20
 NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 # Room left free on the disk beyond the snapshot itself, so a download never fills it.
 SPACE_MARGIN = 16 << 20
@@ -256,20 +253,6 @@ def discard(part: Path, *, keep_bytes: bool) -> int:
     return 0
 
 
-def hash_prefix(path: Path, size: int) -> hashlib._Hash:
-    """A SHA-256 fed with the first ``size`` bytes of ``path`` (a resumed ``.part``)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        left = size
-        while left > 0:
-            block = file.read(min(_HASH_BLOCK, left))
-            if not block:
-                break
-            digest.update(block)
-            left -= len(block)
-    return digest
-
-
 def datasync(fd: int) -> None:
     # fdatasync skips metadata the final fsync writes anyway; macOS only has fsync.
     getattr(os, "fdatasync", os.fsync)(fd)
@@ -291,18 +274,6 @@ def sync_directory(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def zip_problem(path: Path) -> str | None:
-    """Why ``path`` is not a sound zip archive (every member's CRC checked), or None."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
-        return str(error) or type(error).__name__
-    except NotImplementedError as error:
-        return f"cannot be checked: {error}"
-    return f"member {bad!r} is damaged" if bad is not None else None
 
 
 def place(part: Path, final: Path, overwrite: bool) -> None:

@@ -1,12 +1,13 @@
-"""Writing a download: two reused buffers written and hashed by a worker thread, and the
-progress meter."""
+"""Writing a download: bytes taken in order on the download's thread (SHA-256 and the zip
+check there), written to disk by a writer thread from a few reused buffers; and the
+progress meter, which reports on the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import hashlib
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,11 +15,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqtui.domain.download.files import datasync
+from sqtui.domain.download.zipcheck import ZipCheck
 
 Clock = Callable[[], float]
 
 PROGRESS_INTERVAL = 0.1  # seconds: at most ~10 progress callbacks a second
 SPEED_WINDOW = 3.0  # seconds of history behind the speed shown
+_PREFIX_BLOCK = 1 << 20  # bytes read at a time from a .part being resumed
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,11 @@ def _write_chunk(file: BinaryIO, data: bytes | memoryview) -> None:
 
 
 class Meter:
-    """Throttled progress reports with a speed averaged over the last few seconds."""
+    """Throttled progress reports with a speed averaged over the last few seconds.
+
+    Updated from the download's thread too; the callback always runs on the event loop
+    the meter was made on, and reports that arrive there after ``silence`` are dropped.
+    """
 
     def __init__(
         self, total: int, clock: Clock, callback: Callable[[Progress], None] | None
@@ -64,6 +71,13 @@ class Meter:
         self.callback = callback
         self.samples: deque[tuple[float, int]] = deque()
         self.last_report: float | None = None
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._silenced = False
+
+    def silence(self) -> None:
+        """Drop the reports still on their way to the loop (the transfer was abandoned)."""
+        self._silenced = True
 
     def restart(self) -> None:
         """The byte count went back (the server ignored a Range): forget the speed."""
@@ -86,7 +100,15 @@ class Meter:
         # Keep one sample older than the window as the baseline of the average.
         while len(self.samples) > 2 and now - self.samples[1][0] >= SPEED_WINDOW:
             self.samples.popleft()
-        self.callback(self.progress(received, resumes))
+        progress = self.progress(received, resumes)
+        if threading.get_ident() == self._loop_thread:
+            self.callback(progress)
+        else:
+            self._loop.call_soon_threadsafe(self._deliver, progress)
+
+    def _deliver(self, progress: Progress) -> None:
+        if not self._silenced and self.callback is not None:
+            self.callback(progress)
 
     def progress(self, received: int, resumes: int) -> Progress:
         """The current figures."""
@@ -100,112 +122,164 @@ class Meter:
         return Progress(received, self.total, speed, eta, resumes)
 
 
-class Sink:
-    """The ``.part`` being written, the bytes given to it and their running SHA-256.
+class SinkClosed(Exception):
+    """The download stopped taking bytes (cancelled); a late reader thread ends quietly."""
 
-    Chunks are copied into one of two reusable buffers of ``batch_bytes``; a full buffer
-    is written and hashed by a worker thread while the event loop fills the other, so
-    network and disk each get a core. Two buffers whatever the size: memory stays flat,
-    and no buffer is allocated per batch.
+
+class Sink:
+    """The ``.part`` being written, the bytes given to it, their SHA-256 and zip check.
+
+    The download's thread reads from the network into :meth:`space` and hands the bytes
+    over with :meth:`commit`, which hashes them (SHA-256) and queues the buffer; the
+    writer thread follows the zip (each member's CRC-32) and writes. The CPU work per
+    byte is thus shared between two threads of about equal load, which on two cores
+    decides the speed. A few buffers of ``buffer_size`` are reused whatever the size,
+    so memory stays flat. A full disk or another write error stops the transfer at the
+    next ``space`` or ``commit`` (and in ``finish``).
     """
 
     def __init__(
         self,
         file: BinaryIO,
-        received: int,
-        digest: hashlib._Hash,
-        batch_bytes: int,
+        buffer_size: int,
         sync_every: int | None = None,
+        buffers: int = 4,
     ) -> None:
         self.file = file
-        self.received = received
-        self.digest = digest
+        self.received = 0
+        self.digest = hashlib.sha256()
+        self.check = ZipCheck()
         self.sync_every = sync_every
-        self._filling = bytearray(batch_bytes)
-        self._spare = bytearray(batch_bytes)
-        self._filled = 0
-        self._in_flight: concurrent.futures.Future[None] | None = None
-        self._worker = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="sqtui-download"
+        self._free = [bytearray(buffer_size) for _ in range(buffers)]
+        self._current: bytearray | None = None
+        self._queue: deque[tuple[bytearray, int]] = deque()
+        self._changed = threading.Condition()
+        self._error: BaseException | None = None
+        self._closed = False
+        self._unsynced = 0
+        self._writer = threading.Thread(
+            target=self._write_loop, name="sqtui-download-write", daemon=True
         )
+        self._writer.start()
         # Flushing to disk as the download goes, on a thread of its own, so the
         # final fsync has little left to do instead of all of it at the end.
         self._syncer = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="sqtui-download-sync"
         )
         self._sync: concurrent.futures.Future[None] | None = None
-        self._unsynced = 0
 
-    async def write(self, chunk: bytes | memoryview) -> None:
-        """Take a chunk; it is written and hashed in order, soon after."""
-        view = memoryview(chunk)
-        size = len(self._filling)
-        while view:
-            take = min(len(view), size - self._filled)
-            self._filling[self._filled : self._filled + take] = view[:take]
-            self._filled += take
-            self.received += take
-            view = view[take:]
-            if self._filled == size:
-                await self._settle()
-                self._submit()
+    def resume_from(self, part: Path, size: int) -> None:
+        """Take the first ``size`` bytes already in ``part`` (hashed and checked, not written)."""
+        with part.open("rb") as file:
+            buffer = bytearray(_PREFIX_BLOCK)
+            view = memoryview(buffer)
+            left = size
+            while left > 0:
+                count = file.readinto(view[: min(len(view), left)])
+                if not count:
+                    break
+                self.digest.update(view[:count])
+                self.check.feed(view[:count])
+                self.received += count
+                left -= count
 
-    async def flush(self) -> None:
-        """Everything taken is in the file and the digest; raises the writer's error."""
-        await self._settle()
-        self._submit()
-        await self._settle()
+    # -- on the download's thread ----------------------------------------------------
 
-    async def restart(self) -> None:
-        """Throw the bytes away and start from zero."""
-        await self.flush()
-        self.file.seek(0)
-        self.file.truncate()
-        self.received = 0
-        self.digest = hashlib.sha256()
+    def space(self) -> memoryview:
+        """The buffer to read the next bytes into (waits while all are being written)."""
+        if self._current is None:
+            with self._changed:
+                while not self._free:
+                    self._raise_if_stopped()
+                    self._changed.wait()
+                self._raise_if_stopped()
+                self._current = self._free.pop()
+        return memoryview(self._current)
 
-    def close(self) -> None:
-        """Write what was taken and stop the workers; blocks for at most two batches."""
-        with contextlib.suppress(Exception):
-            if self._in_flight is not None:
-                self._in_flight.result()
-            self._submit()
-        self._worker.shutdown(wait=True)
-        self._syncer.shutdown(wait=True)
+    def commit(self, size: int) -> None:
+        """The first ``size`` bytes of :meth:`space` arrived: hash, check, queue for the disk."""
+        if size <= 0 or self._current is None:
+            return
+        self.digest.update(memoryview(self._current)[:size])
+        self.received += size
+        with self._changed:
+            self._raise_if_stopped()
+            self._queue.append((self._current, size))
+            self._current = None
+            self._changed.notify_all()
 
-    async def settle_syncs(self) -> None:
-        """Wait for the background flush to disk; raises its error (EIO, ENOSPC)."""
+    def restart(self) -> None:
+        """Throw the bytes away and start from zero (the host ignored the Range)."""
+        with self._changed:
+            while self._queue and self._error is None and not self._closed:
+                self._changed.wait()
+            self._raise_if_stopped()
+            self.file.seek(0)
+            self.file.truncate()
+            self.received = 0
+            self.digest = hashlib.sha256()
+            self.check = ZipCheck()
+
+    # -- at the end, off the event loop ----------------------------------------------
+
+    def finish(self) -> None:
+        """Everything taken is in the file and flushed in the background; raises write errors."""
+        with self._changed:
+            while self._queue and self._error is None:
+                self._changed.wait()
+            if self._error is not None:
+                raise self._error
         if self._sync is not None:
-            await asyncio.shield(asyncio.wrap_future(self._sync))
+            self._sync.result()  # an error writing back (EIO, ENOSPC) must not go unnoticed
             self._sync = None
 
-    def _submit(self) -> None:
-        """Hand the filled buffer to the worker (the previous batch must be done)."""
-        if not self._filled:
+    def close(self) -> None:
+        """Take no more bytes; the writer ends once what was queued is written. Never raises."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._writer.join()
+        self._syncer.shutdown(wait=True)
+
+    def _raise_if_stopped(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._closed:
+            raise SinkClosed
+
+    # -- the writer thread -----------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._changed:
+                while not self._queue and not self._closed:
+                    self._changed.wait()
+                if not self._queue:
+                    return
+                buffer, size = self._queue[0]
+            if self._error is None:
+                try:
+                    data = memoryview(buffer)[:size]
+                    self.check.feed(data)
+                    # One write per buffer: each gives the GIL back, and taking it again
+                    # from a busy thread can cost a switch interval.
+                    _write_chunk(self.file, data)
+                    self._synced_as_it_goes(size)
+                except BaseException as error:
+                    self._error = error
+            with self._changed:
+                self._queue.popleft()
+                self._free.append(buffer)
+                self._changed.notify_all()
+
+    def _synced_as_it_goes(self, size: int) -> None:
+        self._unsynced += size
+        if self.sync_every is None or self._unsynced < self.sync_every:
             return
-        data = memoryview(self._filling)[: self._filled]
-        self._in_flight = self._worker.submit(self._write_batch, data, self.digest)
-        self._filling, self._spare = self._spare, self._filling
-        self._filled = 0
-
-    async def _settle(self) -> None:
-        if self._in_flight is not None:
-            # Shielded: a cancelled wait must not cancel a batch the worker has not
-            # started yet, or its bytes would be missing from the middle of the file.
-            await asyncio.shield(asyncio.wrap_future(self._in_flight))
-            self._in_flight = None
-
-    def _write_batch(self, data: memoryview, digest: hashlib._Hash) -> None:
-        # One write and one hash call per batch: each gives the GIL back, and taking
-        # it again from a busy event loop can cost a switch interval.
-        _write_chunk(self.file, data)
-        digest.update(data)
-        self._unsynced += len(data)
-        if self.sync_every is not None and self._unsynced >= self.sync_every:
-            if self._sync is not None:
-                if not self._sync.done():
-                    return  # the previous flush still runs; the next batch will ask again
-                self._sync.result()  # an error writing back must not go unnoticed
-            self.file.flush()
-            self._unsynced = 0
-            self._sync = self._syncer.submit(datasync, self.file.fileno())
+        if self._sync is not None:
+            if not self._sync.done():
+                return  # the previous flush still runs; the next buffer will ask again
+            self._sync.result()
+        self.file.flush()
+        self._unsynced = 0
+        self._sync = self._syncer.submit(datasync, self.file.fileno())
