@@ -1,16 +1,23 @@
-"""The sidebar: applications and databases, with running state and a fuzzy filter."""
+"""The sidebar: applications and databases, with running state and a fuzzy filter.
+
+An account may hold thousands of resources, and the list is redrawn on every refresh
+and every key typed in the filter. So each resource's line is rendered once and kept
+while it looks the same (name, running state, activity), the list's options are reused
+rather than rebuilt, and a longer filter only looks among what the shorter one matched.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.fuzzy import Matcher
+from textual.fuzzy import FuzzySearch
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
@@ -23,6 +30,9 @@ log = logging.getLogger("sqtui.ui")
 
 # Longer names are cut here first (the screen cuts them again to the width).
 NAME_LIMIT = 120
+# Textual's fuzzy score tries every way the query's letters fall in a name: past this
+# many (a name of hundreds of repeated letters), the first way is scored instead.
+SCORED_WAYS_LIMIT = 500
 
 
 class ResourceList(OptionList):
@@ -61,6 +71,71 @@ class ResourceList(OptionList):
             index += step
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One resource's line, kept while it looks the same (``look``)."""
+
+    look: tuple[Resource, bool | None, str, bool]
+    option: Option
+    name: str  # as the filter matches it: printable, lower case
+
+
+def _in_order(query: str, name: str) -> list[int] | None:
+    """Where the query's letters first fall in ``name``, in order; None if they do not."""
+    offsets = []
+    at = 0
+    for letter in query:
+        found = name.find(letter, at)
+        if found < 0:
+            return None
+        offsets.append(found)
+        at = found + 1
+    return offsets
+
+
+class _NameFilter:
+    """Textual's fuzzy match of names (the command palette's), affordable for thousands.
+
+    A name matches when the query's letters appear in it in order, whatever the case;
+    matches are ranked by Textual's score. A query that extends the previous one only
+    looks among the names that one matched.
+    """
+
+    def __init__(self) -> None:
+        self._search = FuzzySearch()
+        self._last: tuple[str, list[tuple[Resource, str]]] | None = None
+
+    def forget(self) -> None:
+        """The resources changed: the next query looks at all of them."""
+        self._last = None
+
+    def matches(self, query: str, names: list[tuple[Resource, str]]) -> list[Resource]:
+        """The resources whose (lower-case) name matches ``query``, best first."""
+        lowered = query.lower()
+        if self._last is not None and lowered.startswith(self._last[0]):
+            names = self._last[1]
+        kept = []
+        scored = []
+        for resource, name in names:
+            offsets = _in_order(lowered, name)
+            if offsets is None:
+                continue
+            kept.append((resource, name))
+            scored.append((self._score(lowered, name, offsets), resource))
+        self._last = (lowered, kept)
+        # Stable: equal scores keep the account's order.
+        scored.sort(key=lambda pair: -pair[0])
+        return [resource for _, resource in scored]
+
+    def _score(self, query: str, name: str, offsets: list[int]) -> float:
+        ways = 1
+        for letter in query:
+            ways *= name.count(letter)
+            if ways > SCORED_WAYS_LIMIT and query not in name:
+                return self._search.score(name, offsets)
+        return self._search.match(query, name)[0]
+
+
 class Sidebar(Vertical):
     """Filter input above the resource list; owns which resource is highlighted."""
 
@@ -76,6 +151,17 @@ class Sidebar(Vertical):
         self.resources: tuple[Resource, ...] = ()
         self.statuses: Mapping[str, ResourceStatus] = {}
         self.busy: Mapping[str, str] = {}
+        self._by_id: dict[str, Resource] = {}
+        self._totals: dict[ResourceKind, int] = {}
+        self._rows: dict[str, _Row] = {}
+        # False when the running states or activities changed since the rows were drawn.
+        self._rows_current = False
+        # Each group's header as last drawn, and its "(none)" line.
+        self._headers: dict[ResourceKind, tuple[str, Option]] = {}
+        self._nothing = {
+            kind: Option(Text("  (none)", style="dim"), disabled=True) for kind in ResourceKind
+        }
+        self._filter = _NameFilter()
         self._shown: list[Resource] = []
         self._selected_id: str | None = None
         self._announced_id: str | None = None
@@ -106,7 +192,7 @@ class Sidebar(Vertical):
         if index is None or index >= option_list.option_count:
             return None
         option_id = option_list.get_option_at_index(index).id
-        return next((r for r in self.resources if r.id == option_id), None)
+        return self._by_id.get(option_id) if option_id is not None else None
 
     def show(
         self,
@@ -118,54 +204,93 @@ class Sidebar(Vertical):
         self.resources = tuple(resources)
         self.statuses = statuses
         self.busy = busy or {}
-        self._rebuild()
-
-    def set_busy(self, busy: Mapping[str, str]) -> None:
-        """Mark resources with an activity word (``restoring``) next to their name."""
-        self.busy = dict(busy)
-        self._rebuild()
-
-    def select(self, resource_id: str) -> None:
-        """Highlight ``resource_id`` (clearing a filter that hides it)."""
-        if resource_id not in {r.id for r in self._shown}:
-            self.filter_input.value = ""
-        self._selected_id = resource_id
-        self._rebuild()
-
-    def _rebuild(self) -> None:
-        query = self.filter_input.value.strip() if self.is_mounted else ""
         unique: dict[str, Resource] = {}
         for resource in self.resources:
             if resource.id in unique:
                 log.warning("resource %r is listed twice; showing it once", resource.id)
                 continue
             unique[resource.id] = resource
-        everything = list(unique.values())
-        shown = everything
+        self._by_id = unique
+        self._totals = {kind: 0 for kind in ResourceKind}
+        for resource in unique.values():
+            self._totals[resource.kind] += 1
+        self._rows = {rid: row for rid, row in self._rows.items() if rid in unique}
+        self._rows_current = False
+        self._filter.forget()
+        self._rebuild()
+
+    def set_busy(self, busy: Mapping[str, str]) -> None:
+        """Mark resources with an activity word (``restoring``) next to their name."""
+        self.busy = dict(busy)
+        self._rows_current = False
+        self._rebuild()
+
+    def select(self, resource_id: str) -> None:
+        """Highlight ``resource_id`` (clearing a filter that hides it)."""
+        if not any(r.id == resource_id for r in self._shown):
+            self.filter_input.value = ""
+        self._selected_id = resource_id
+        self._rebuild()
+
+    def _row(self, resource: Resource) -> _Row:
+        """The resource's line, drawn again only when what it shows changed."""
+        status = self.statuses.get(resource.id)
+        activity = self.busy.get(resource.id, "")
+        fits = bool(activity) and (
+            len(self._short_name(resource)) + len(activity) + 5 <= self.size.width
+        )
+        look = (resource, None if status is None else status.running, activity, fits)
+        row = self._rows.get(resource.id)
+        if row is None or row.look != look:
+            option = Option(self._label(resource), id=resource.id)
+            row = _Row(look, option, printable(resource.name).lower())
+            self._rows[resource.id] = row
+        return row
+
+    def _header(self, kind: ResourceKind, title: str, count: str) -> Option:
+        drawn = self._headers.get(kind)
+        if drawn is not None and drawn[0] == count:
+            return drawn[1]
+        # No id: ids are the resources' own, whatever the server calls them.
+        option = Option(Text.assemble((title, "bold"), " ", (count, "dim")), disabled=True)
+        self._headers[kind] = (count, option)
+        return option
+
+    def _rebuild(self) -> None:
+        query = self.filter_input.value.strip() if self.is_mounted else ""
+        if not self._rows_current:
+            for resource in self._by_id.values():
+                self._row(resource)
+            self._rows_current = True
+        rows = self._rows
+        everything = list(self._by_id.values())
         if query:
-            matcher = Matcher(query)
-            scored = [(matcher.match(printable(r.name)), r) for r in shown]
-            shown = [r for score, r in sorted(scored, key=lambda p: -p[0]) if score > 0]
+            names = [(r, rows[r.id].name) for r in everything]
+            shown = self._filter.matches(query, names)
+        else:
+            shown = everything
         self._shown = shown
         options: list[Option] = []
         for kind, title in (
             (ResourceKind.APP, "APPLICATIONS"),
             (ResourceKind.DATABASE, "DATABASES"),
         ):
-            group = [r for r in shown if r.kind is kind]
-            total = sum(r.kind is kind for r in everything)
+            group = [rows[r.id].option for r in shown if r.kind is kind]
+            total = self._totals.get(kind, 0)
             count = f"{len(group)}/{total}" if query else str(total)
-            header = Text.assemble((title, "bold"), " ", (count, "dim"))
-            options.append(Option(header, id=f"header-{kind.value}", disabled=True))
+            options.append(self._header(kind, title, count))
             if not group:
-                options.append(Option(Text("  (none)", style="dim"), disabled=True))
-            options.extend(Option(self._label(r), id=r.id) for r in group)
+                options.append(self._nothing[kind])
+            options.extend(group)
         option_list = self.option_list
-        option_list.set_options(options)
-        index = next(
-            (i for i, o in enumerate(options) if o.id == self._selected_id and not o.disabled),
-            None,
-        )
+        current = option_list.options
+        if len(current) != len(options) or any(
+            old is not new for old, new in zip(current, options, strict=True)
+        ):
+            option_list.set_options(options)
+        index = None
+        if self._selected_id in self._by_id and any(r.id == self._selected_id for r in shown):
+            index = option_list.get_option_index(self._selected_id)
         if index is None:
             index = next((i for i, o in enumerate(options) if not o.disabled), None)
         option_list.highlighted = index
@@ -223,14 +348,17 @@ class Sidebar(Vertical):
 
     @on(OptionList.OptionHighlighted, "#resources")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        resource = next((r for r in self.resources if r.id == event.option.id), None)
+        if event.option_index != self.option_list.highlighted:
+            # Moved on since (a show and a select in one go): only where it is counts.
+            return
+        resource = self._by_id.get(event.option.id) if event.option.id is not None else None
         if resource is not None and resource.id != self._announced_id:
             self._selected_id = self._announced_id = resource.id
             self.post_message(ResourceHighlighted(resource))
 
     @on(OptionList.OptionSelected, "#resources")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        resource = next((r for r in self.resources if r.id == event.option.id), None)
+        resource = self._by_id.get(event.option.id) if event.option.id is not None else None
         if resource is not None:
             self.post_message(ResourceOpened(resource))
 
