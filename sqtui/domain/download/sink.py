@@ -130,12 +130,13 @@ class Sink:
     """The ``.part`` being written, the bytes given to it, their SHA-256 and zip check.
 
     The download's thread reads from the network into :meth:`space` and hands the bytes
-    over with :meth:`commit`, which hashes them (SHA-256) and queues the buffer; the
-    writer thread follows the zip (each member's CRC-32) and writes. The CPU work per
-    byte is thus shared between two threads of about equal load, which on two cores
-    decides the speed. A few buffers of ``buffer_size`` are reused whatever the size,
-    so memory stays flat. A full disk or another write error stops the transfer at the
-    next ``space`` or ``commit`` (and in ``finish``).
+    over with :meth:`commit`, which follows the zip (each member's CRC-32) and queues
+    the buffer; the writer thread hashes it (SHA-256) and writes it. Receiving plus the
+    zip check costs about what hashing plus writing does, so on two cores the two
+    threads share the work evenly (benchmarks/README.md). A few buffers of
+    ``buffer_size`` are reused whatever the size, so memory stays flat. A full disk or
+    another write error stops the transfer at the next ``space`` or ``commit`` (and in
+    ``finish``).
     """
 
     def __init__(
@@ -200,7 +201,7 @@ class Sink:
         """The first ``size`` bytes of :meth:`space` arrived: hash, check, queue for the disk."""
         if size <= 0 or self._current is None:
             return
-        self.digest.update(memoryview(self._current)[:size])
+        self.check.feed(memoryview(self._current)[:size])
         self.received += size
         with self._changed:
             self._raise_if_stopped()
@@ -260,7 +261,7 @@ class Sink:
             if self._error is None:
                 try:
                     data = memoryview(buffer)[:size]
-                    self.check.feed(data)
+                    self.digest.update(data)
                     # One write per buffer: each gives the GIL back, and taking it again
                     # from a busy thread can cost a switch interval.
                     _write_chunk(self.file, data)
