@@ -1,4 +1,4 @@
-"""What the benchmarks measure about a process: its peak memory."""
+"""What the benchmarks measure about a process: its peak memory and the CPU it used."""
 
 from __future__ import annotations
 
@@ -20,3 +20,9 @@ def peak_rss_mb() -> float:
     # ru_maxrss is in KiB on Linux and bytes on macOS.
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return maxrss / MB if sys.platform == "darwin" else maxrss / 1024
+
+
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """User plus system CPU seconds used so far by this process (or its waited-for children)."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
