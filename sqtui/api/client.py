@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -66,6 +68,34 @@ log = logging.getLogger("sqtui.api")
 Sleep = Callable[[float], Awaitable[None]]
 
 
+_tls_lock = threading.Lock()
+_tls: dict[tuple[str, str], Future[ssl.SSLContext]] = {}
+
+
+def prepare_tls() -> Future[ssl.SSLContext]:
+    """The TLS context every client uses, built once per process on a thread of its own.
+
+    Loading the CA bundle takes tens of milliseconds, most of it outside the GIL: the
+    app starts it before importing Textual, so it is ready when the first request
+    goes, whatever the URL's scheme, and never runs on the event loop. It follows
+    ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` as httpx does.
+    """
+    where = (os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+    with _tls_lock:
+        built = _tls.get(where)
+        if built is None:
+            built = _tls[where] = Future()
+
+            def build(future: Future[ssl.SSLContext] = built) -> None:
+                try:
+                    future.set_result(httpx.create_ssl_context())
+                except Exception as error:  # a missing or broken bundle, say
+                    future.set_exception(error)
+
+            threading.Thread(target=build, name="tls-context", daemon=True).start()
+        return built
+
+
 class SquareCloudClient:
     """Typed access to the Square Cloud API and the snapshot host."""
 
@@ -91,16 +121,11 @@ class SquareCloudClient:
         self._sleep = sleep
         self.snapshot_host = snapshot_host
         self.user_id: str | None = None
+        self._transport = transport
         self._http: httpx.AsyncClient | None = None
-        self._building: Future[httpx.AsyncClient] = Future()
-        if transport is not None:
-            self._building.set_result(self._build_http(transport))
-        else:
-            # Building the pool loads the CA bundle into a TLS context (~50 ms, most of
-            # it outside the GIL): on a thread of its own, it overlaps the app's first
-            # frame instead of delaying it, and the first request waits only for what
-            # is left of it.
-            threading.Thread(target=self._build_in_thread, name="http-pool", daemon=True).start()
+        if transport is None:
+            # Loading the CA bundle starts now, on a thread of its own (see prepare_tls).
+            prepare_tls()
 
     def __repr__(self) -> str:
         return f"SquareCloudClient(base_url={self.base_url!r}, key={mask(self._key)!r})"
@@ -110,47 +135,43 @@ class SquareCloudClient:
         """The key in the only form it may be shown."""
         return mask(self._key)
 
-    def _build_http(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
-        # No default auth header: the key is added per API request only, so the
-        # snapshot host (another party) never receives it.
-        return httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(self.timeout),
-            headers={"User-Agent": f"sqtui/{__version__}"},
-            follow_redirects=False,
-        )
-
-    def _build_in_thread(self) -> None:
-        try:
-            self._building.set_result(self._build_http(None))
-        except Exception as error:  # a broken CA bundle or proxy setting, say
-            self._building.set_exception(error)
-
     async def _pool(self, method: str, where: str) -> httpx.AsyncClient:
-        """The shared connection pool, once built; a pool that cannot be built is a
-        network error naming why (``SSL_CERT_FILE`` naming a missing file, say)."""
+        """The shared connection pool, made on first use with the TLS context prepared
+        beforehand; a context that cannot be made is a network error naming why
+        (``SSL_CERT_FILE`` naming a missing file, say)."""
         if self._http is None:
-            try:
-                self._http = await asyncio.wrap_future(self._building)
-            except (OSError, ValueError) as error:
-                log.warning("no HTTP connection pool: %s", type(error).__name__)
-                raise ApiError(
-                    code="NETWORK_ERROR",
-                    message=f"TLS could not be set up ({type(error).__name__}: {error})",
-                    method=method,
-                    path=where,
-                    kind=ErrorKind.NETWORK_ERROR,
-                    request_sent=False,
-                ) from None
+            verify: ssl.SSLContext | bool = True
+            if self._transport is None:
+                tls = prepare_tls()
+                try:
+                    # Ready by now, usually: taken without a turn of the event loop.
+                    verify = tls.result() if tls.done() else await asyncio.wrap_future(tls)
+                except (OSError, ValueError) as error:
+                    log.warning("no TLS context: %s", type(error).__name__)
+                    raise ApiError(
+                        code="NETWORK_ERROR",
+                        message=f"TLS could not be set up ({type(error).__name__}: {error})",
+                        method=method,
+                        path=where,
+                        kind=ErrorKind.NETWORK_ERROR,
+                        request_sent=False,
+                    ) from None
+            if self._http is None:
+                # No default auth header: the key is added per API request only, so
+                # the snapshot host (another party) never receives it.
+                self._http = httpx.AsyncClient(
+                    transport=self._transport,
+                    verify=verify,
+                    timeout=httpx.Timeout(self.timeout),
+                    headers={"User-Agent": f"sqtui/{__version__}"},
+                    follow_redirects=False,
+                )
         return self._http
 
     async def aclose(self) -> None:
         """Close the shared connection pool."""
-        try:
-            http = await asyncio.wrap_future(self._building)
-        except Exception:
-            return
-        await http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     async def __aenter__(self) -> SquareCloudClient:
         return self

@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
+from sqtui.api.client import prepare_tls
 from sqtui.cli.exit_codes import ExitCode
 from sqtui.domain.settings import RunSettings
 from sqtui.storage.credentials import KeySource, resolve_key
@@ -23,6 +24,8 @@ DEMO_GENERATION_SECONDS = 150.0
 
 def run_app(settings: RunSettings) -> ExitCode:
     """The app for the account of ``settings.profile`` (login screen if no key)."""
+    # The CA bundle loads on its own thread while Textual is imported.
+    prepare_tls()
     settings.locations.ensure()
     setup_logging(settings.locations.log_file)
     return _launch(replace(settings, key=resolve_key(settings.profile)))

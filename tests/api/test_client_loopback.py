@@ -171,18 +171,23 @@ async def test_a_tls_setup_that_fails_is_a_clear_network_error(
     await client.aclose()
 
 
-async def test_the_pool_is_built_off_the_event_loop(server: SimServer) -> None:
+async def test_the_tls_context_is_built_off_the_event_loop(
+    server: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import certifi
+
+    # A bundle named in the environment: a context of its own, built for this test.
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
     loop_thread = threading.get_ident()
     built_on: list[int] = []
-    real = SquareCloudClient._build_http
+    real = httpx.create_ssl_context
 
-    def spy(self: SquareCloudClient, transport: httpx.AsyncBaseTransport | None) -> Any:
+    def spy() -> Any:
         built_on.append(threading.get_ident())
-        return real(self, transport)
+        return real()
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(SquareCloudClient, "_build_http", spy)
-        async with SquareCloudClient(KEY, base_url=server.base_url) as client:
-            account = await client.me()
+    monkeypatch.setattr(httpx, "create_ssl_context", spy)
+    async with SquareCloudClient(KEY, base_url=server.base_url) as client:
+        account = await client.me()
     assert account.resources
-    assert built_on and built_on[0] != loop_thread
+    assert len(built_on) == 1 and built_on[0] != loop_thread
