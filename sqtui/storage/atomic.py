@@ -10,8 +10,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import filelock
-
 from sqtui.display import size_text
 
 # How long a writer waits for another sqtui holding the same file's lock.
@@ -40,6 +38,9 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     Raises OSError when the lock file cannot be made, or when another holder keeps it
     past ``timeout`` seconds.
     """
+    # Imported here, when a state file is first changed: not on the way to a first frame.
+    import filelock
+
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     lock = filelock.FileLock(path.with_name(path.name + ".lock"), timeout=timeout, mode=0o600)
     try:

@@ -9,14 +9,15 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
-
-import keyring
-import keyring.backend
-import keyring.errors
-from keyring.backends import fail
+from typing import TYPE_CHECKING, Literal
 
 from sqtui.display import mask
+
+if TYPE_CHECKING:
+    import keyring.backend
+
+# keyring is imported where a key is read or stored: with the key in the environment
+# the app never needs it, and its import (backend discovery) costs start-up time.
 
 SERVICE = "sqtui"
 ENV_KEY = "SQUARECLOUD_API_KEY"
@@ -60,6 +61,10 @@ class KeySource:
 
 def _backend() -> keyring.backend.KeyringBackend:
     """The active backend, or NoKeyringAvailable when it can store nothing."""
+    import keyring
+    import keyring.errors
+    from keyring.backends import fail
+
     try:
         backend = keyring.get_keyring()
         # fail.Keyring raises on every call; a chainer with nothing to chain has
@@ -95,6 +100,8 @@ def keyring_available() -> bool:
 
 def get_key(profile: str = "default") -> str | None:
     """The stored key of ``profile``, or None; NoKeyringAvailable or CredentialError on failure."""
+    import keyring.errors
+
     backend = _backend()
     try:
         return backend.get_password(SERVICE, profile)
@@ -110,6 +117,8 @@ def set_key(profile: str, key: str) -> None:
     key = key.strip()
     if not key:
         raise CredentialError("The API key is empty; nothing was stored.")
+    import keyring.errors
+
     backend = _backend()
     try:
         backend.set_password(SERVICE, profile, key)
@@ -121,6 +130,8 @@ def set_key(profile: str, key: str) -> None:
 
 def delete_key(profile: str) -> bool:
     """Forget the key of ``profile``: True if one was deleted, False if there was none."""
+    import keyring.errors
+
     backend = _backend()
     try:
         backend.delete_password(SERVICE, profile)

@@ -12,7 +12,7 @@ from textual.screen import Screen
 
 from sqtui.api.errors import ApiError
 from sqtui.display import in_text, printable
-from sqtui.domain.flows import WaitState, wait_listed
+from sqtui.domain.flows.create import WaitState, wait_listed
 from sqtui.domain.pending import PendingSnapshot
 from sqtui.domain.session import Session
 

@@ -2,30 +2,54 @@
 
 Each takes the :class:`~sqtui.domain.session.Session`, does the whole job (guards,
 requests, history) and returns a typed outcome that the caller only renders.
+
+Each flow's module is imported when one of its names is first used: the download
+flow brings the download engine, which a first frame does not need.
 """
 
 from __future__ import annotations
 
-from sqtui.domain.flows.create import (
-    CreateOutcome,
-    CreateState,
-    WaitOutcome,
-    WaitState,
-    create_snapshot,
-    wait_listed,
-)
-from sqtui.domain.flows.download import (
-    DownloadOutcome,
-    DownloadState,
-    download_snapshot,
-    fresh_link,
-)
-from sqtui.domain.flows.restore import (
-    RestoreOutcome,
-    RestoreState,
-    confirms_restore,
-    restore_snapshot,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqtui.domain.flows.create import (
+        CreateOutcome,
+        CreateState,
+        WaitOutcome,
+        WaitState,
+        create_snapshot,
+        wait_listed,
+    )
+    from sqtui.domain.flows.download import (
+        DownloadOutcome,
+        DownloadState,
+        download_snapshot,
+        fresh_link,
+    )
+    from sqtui.domain.flows.restore import (
+        RestoreOutcome,
+        RestoreState,
+        confirms_restore,
+        restore_snapshot,
+    )
+
+_MODULE_OF = {
+    "CreateOutcome": "create",
+    "CreateState": "create",
+    "WaitOutcome": "create",
+    "WaitState": "create",
+    "create_snapshot": "create",
+    "wait_listed": "create",
+    "DownloadOutcome": "download",
+    "DownloadState": "download",
+    "download_snapshot": "download",
+    "fresh_link": "download",
+    "RestoreOutcome": "restore",
+    "RestoreState": "restore",
+    "confirms_restore": "restore",
+    "restore_snapshot": "restore",
+}
 
 __all__ = [
     "CreateOutcome",
@@ -43,3 +67,10 @@ __all__ = [
     "restore_snapshot",
     "wait_listed",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

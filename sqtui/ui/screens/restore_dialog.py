@@ -21,7 +21,7 @@ from textual.widgets import Button, Checkbox, Input, Static
 
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import age_text, local_time, printable, size_text
-from sqtui.domain.flows import confirms_restore
+from sqtui.domain.flows.restore import confirms_restore
 
 
 @dataclass(frozen=True)

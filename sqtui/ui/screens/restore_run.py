@@ -16,8 +16,8 @@ from textual.css.query import NoMatches
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import printable
-from sqtui.domain.flows import CreateOutcome, RestoreState, restore_snapshot
-from sqtui.domain.flows.restore import ComebackState, watch_comeback
+from sqtui.domain.flows.create import CreateOutcome
+from sqtui.domain.flows.restore import ComebackState, RestoreState, restore_snapshot, watch_comeback
 from sqtui.domain.refusal import Refused
 from sqtui.ui.activity import Activity
 from sqtui.ui.screens.restore_dialog import RestoreChoice, RestoreDialog

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -20,11 +21,12 @@ from textual.widgets import DataTable
 
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import local_time, printable, seconds_text, shorten, size_text
-from sqtui.domain.download import Progress
-from sqtui.domain.flows import DownloadState, download_snapshot
 from sqtui.domain.workspace import Workspace
 from sqtui.ui.activity import Activity
 from sqtui.ui.messages import SnapshotActivity
+
+if TYPE_CHECKING:
+    from sqtui.domain.download import Progress
 
 BAR_WIDTH = 12
 NARROW_BAR_WIDTH = 6
@@ -124,6 +126,9 @@ class DownloadsPanel(DataTable[Text]):
 
     @work(group="download")
     async def _run(self, resource: Resource, snapshot: Snapshot, transfer: Transfer) -> None:
+        # The download flow and its engine are imported with the first download.
+        from sqtui.domain.flows.download import DownloadState, download_snapshot
+
         name = printable(resource.name)
 
         def progressed(progress: Progress) -> None:
