@@ -8,6 +8,7 @@ create that would be refused anyway instead of spending a request on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -137,6 +138,20 @@ class Session:
         # under a session, so neither do these.
         self.not_allowed: dict[tuple[str, str], str] = {}
         self.runtime_grace = RUNTIME_GRACE_SECONDS
+        # The quota count under way, if any (joined by whoever needs it meanwhile).
+        self._counting: asyncio.Future[None] | None = None
+        # /users/me sent ahead by prefetch_account, not yet taken.
+        self._account_loading: asyncio.Future[Account] | None = None
+
+    async def aclose(self) -> None:
+        """Stop what is still under way (a quota count, a prefetched account), then
+        close the HTTP connections."""
+        for running in (self._counting, self._account_loading):
+            if running is not None and not running.done():
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError, ApiError):
+                    await running
+        await self.client.aclose()
 
     # -- reading -----------------------------------------------------------------
 
@@ -146,20 +161,54 @@ class Session:
         return self.overview.account if self.overview else None
 
     async def load_overview(self, *, quota: bool = True) -> Overview:
-        """Account, running states and service health; with ``quota``, both scopes' listings.
+        """The account, then running states, service health and (``quota``) the quota.
+
+        The app does the same in two steps (:meth:`load_account` on the critical path,
+        :meth:`load_extras` after the first listing is shown); this is both at once.
+        """
+        await self.load_account()
+        return await self.load_extras(quota=quota)
+
+    def prefetch_account(self) -> None:
+        """Send ``/users/me`` now; the next :meth:`load_account` takes its answer.
+
+        The app calls this before it builds its main screen, so the request travels
+        while the screen is laid out.
+        """
+        if self._account_loading is None:
+            self._account_loading = asyncio.ensure_future(self._guard(self.client.me()))
+
+    async def load_account(self) -> Overview:
+        """``/users/me``: the account and its plan, all a first frame needs.
+
+        Running states and service health last seen are kept until
+        :meth:`load_extras` brings fresh ones, so a refresh does not blank them.
+        """
+        prefetched, self._account_loading = self._account_loading, None
+        account = await (prefetched if prefetched is not None else self._guard(self.client.me()))
+        self.ledger.allowance = daily_allowance(account.user.plan.memory_limit_mb)
+        previous = self.overview
+        self.overview = Overview(
+            account=account,
+            statuses=previous.statuses if previous else {},
+            service=previous.service if previous else None,
+            refreshed_at=self.now(),
+        )
+        return self.overview
+
+    async def load_extras(self, *, quota: bool = True) -> Overview:
+        """Running states and service health; with ``quota``, both scopes' listings.
 
         The account-wide listings are the only way to count snapshots made elsewhere,
         but they have a rate limit of their own: periodic refreshes may skip them.
+        Statuses and health are asked at once, beside the quota, and never hold up
+        what the guards need: after the quota they get :attr:`runtime_grace` more.
         """
-        # Statuses and service health are asked at once, beside the account, and never
-        # hold up what the guards need (the account and the quota).
+        overview = self.overview if self.overview is not None else await self.load_account()
         runtime = asyncio.ensure_future(self._runtime())
         try:
-            account = await self._guard(self.client.me())
-            self.ledger.allowance = daily_allowance(account.user.plan.memory_limit_mb)
-            overview = Overview(account=account, refreshed_at=self.now())
             if quota:
-                await self._load_quota(account)
+                await self.load_quota()
             done, _ = await asyncio.wait({runtime}, timeout=self.runtime_grace)
         except BaseException:
             runtime.cancel()
@@ -170,7 +219,6 @@ class Session:
             runtime.cancel()
             log.info("statuses and service health too slow: shown as unknown")
             overview.service = ServiceStatus(status="unknown", message="no answer yet")
-        self.overview = overview
         return overview
 
     async def _runtime(self) -> tuple[dict[str, ResourceStatus], ServiceStatus]:
@@ -212,11 +260,22 @@ class Session:
             )
 
     async def load_quota(self) -> None:
-        """Count this account's recent manual snapshots (the account-wide listings)."""
+        """Count this account's recent manual snapshots (the account-wide listings).
+
+        A count already under way is joined, not asked again: a create pressed while
+        the app counts after its first frame waits for that count.
+        """
+        counting = self._counting
+        if counting is None or counting.done():
+            counting = self._counting = asyncio.ensure_future(self._count_quota())
+        # Shielded: one waiter given up (a refresh replaced) does not cancel the count
+        # for the others.
+        await asyncio.shield(counting)
+
+    async def _count_quota(self) -> None:
         account = self.account
         if account is None:
-            account = await self._guard(self.client.me())
-            self.overview = Overview(account=account, refreshed_at=self.now())
+            account = (await self.load_account()).account
         self.ledger.allowance = daily_allowance(account.user.plan.memory_limit_mb)
         await self._load_quota(account)
 

@@ -6,17 +6,18 @@ directory are wired the same way whichever face is used.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.domain.cooldown import RESOURCE_SECONDS, USER_SECONDS, Cooldowns
-from sqtui.domain.download import DownloadEngine
 from sqtui.domain.history import History
 from sqtui.domain.pending import PendingTracker
 from sqtui.domain.recall import recall_creates
@@ -27,6 +28,9 @@ from sqtui.storage.credentials import KeySource
 from sqtui.storage.locations import Locations
 from sqtui.storage.logging_setup import add_secret, log_problem
 
+if TYPE_CHECKING:
+    from sqtui.domain.download import DownloadEngine
+
 
 @dataclass
 class Workspace:
@@ -35,7 +39,6 @@ class Workspace:
     settings: RunSettings
     session: Session
     history: History
-    engine: DownloadEngine
     # The folder the last download went to: the next one is offered there too.
     last_download_dir: Path = field(default_factory=Path)
 
@@ -43,9 +46,16 @@ class Workspace:
         if self.last_download_dir == Path():
             self.last_download_dir = self.settings.downloads
 
+    @functools.cached_property
+    def engine(self) -> DownloadEngine:
+        """The download engine, made (and imported) with the first download."""
+        from sqtui.domain.download import DownloadEngine
+
+        return DownloadEngine(self.session.client)
+
     async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self.session.client.aclose()
+        """Stop what runs in the background and close the HTTP connections."""
+        await self.session.aclose()
 
 
 def open_workspace(
@@ -93,7 +103,7 @@ def open_workspace(
             f"The history ({history.path}) could not be read: {history.unreadable}. "
             "Cooldowns of creates sent before this run are not known."
         )
-    return Workspace(settings, session, history, DownloadEngine(client))
+    return Workspace(settings, session, history)
 
 
 def _local_faults(locations: Locations, warn: Callable[[str], None] | None) -> set[Path]:

@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -17,19 +17,17 @@ from textual.screen import Screen
 from sqtui.domain.settings import RunSettings
 from sqtui.domain.workspace import Workspace, open_workspace
 from sqtui.storage.credentials import KeySource
-from sqtui.ui.inside.compare import DiffScreen, DiffTextScreen, VersionPicker
-from sqtui.ui.inside.contents_screen import ContentsScreen, ContentsTree
-from sqtui.ui.inside.find_screen import FindScreen
-from sqtui.ui.inside.viewer import TextViewer
 from sqtui.ui.keys import KeyRow, bindings_of, key_rows
 from sqtui.ui.messages import KeyRefused
-from sqtui.ui.screens.confirm import ConfirmScreen
-from sqtui.ui.screens.help import HelpScreen
-from sqtui.ui.screens.login import LoginScreen
 from sqtui.ui.screens.main import MainScreen
-from sqtui.ui.widgets.downloads_panel import DownloadsPanel
-from sqtui.ui.widgets.sidebar import ResourceList, Sidebar
-from sqtui.ui.widgets.snapshot_table import SnapshotTable
+
+if TYPE_CHECKING:
+    import httpx
+
+    from sqtui.ui.screens.confirm import ConfirmScreen
+
+# Screens not on the way to the first frame (login, help, inside a snapshot, the quit
+# question) are imported when first opened.
 
 log = logging.getLogger("sqtui.ui")
 
@@ -98,6 +96,8 @@ class SqtuiApp(App[None]):
 
     def ask_for_key(self, reason: str = "") -> None:
         """Show the login screen; a key it accepts opens the main screen."""
+        from sqtui.ui.screens.login import LoginScreen
+
         self.push_screen(
             LoginScreen(
                 profile=self.settings.profile,
@@ -124,6 +124,8 @@ class SqtuiApp(App[None]):
             monotonic=self.monotonic,
             warn=lambda text: self.notify(text, severity="warning", markup=False),
         )
+        # On its way while the main screen is built and drawn.
+        self.workspace.session.prefetch_account()
         self.push_screen(MainScreen(self.workspace))
 
     @on(KeyRefused)
@@ -147,6 +149,14 @@ class SqtuiApp(App[None]):
 
     def key_rows(self) -> list[KeyRow]:
         """Every key in force, where it works, and what it does (help is built from it)."""
+        from sqtui.ui.inside.compare import DiffScreen, DiffTextScreen, VersionPicker
+        from sqtui.ui.inside.contents_screen import ContentsScreen, ContentsTree
+        from sqtui.ui.inside.find_screen import FindScreen
+        from sqtui.ui.inside.viewer import TextViewer
+        from sqtui.ui.widgets.downloads_panel import DownloadsPanel
+        from sqtui.ui.widgets.sidebar import ResourceList, Sidebar
+        from sqtui.ui.widgets.snapshot_table import SnapshotTable
+
         palette = Binding(
             self.COMMAND_PALETTE_BINDING,
             "command_palette",
@@ -179,6 +189,8 @@ class SqtuiApp(App[None]):
 
     def action_help(self) -> None:
         """``?``: every key and what it does."""
+        from sqtui.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.key_rows()))
 
@@ -204,6 +216,8 @@ class SqtuiApp(App[None]):
         if not busy:
             self.exit()
             return
+        from sqtui.ui.screens.confirm import ConfirmScreen
+
         question = "Still running: " + "; ".join(busy) + ". Quit anyway?"
         self._quit_question = ConfirmScreen(question, yes="Quit", no="Stay")
         self.push_screen(self._quit_question, lambda sure: self.exit() if sure else None)

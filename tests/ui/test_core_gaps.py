@@ -35,6 +35,8 @@ def main_of(h: Harness) -> MainScreen:
 async def ready(pilot: Any, h: Harness) -> MainScreen:
     await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
     await wait_for(pilot, lambda: main_of(h).table.row_count > 0)
+    # And what follows the first listing: running states, service health, the quota.
+    await wait_for(pilot, lambda: main_of(h).loader.settled)
     return main_of(h)
 
 

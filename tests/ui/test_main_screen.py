@@ -24,6 +24,16 @@ def loaded(h: Harness) -> Callable[[], bool]:
     return check
 
 
+def settled(h: Harness) -> Callable[[], bool]:
+    """Loaded, and what comes after the first listing (statuses, health, quota) is in."""
+
+    def check() -> bool:
+        screen = h.app.screen
+        return loaded(h)() and isinstance(screen, MainScreen) and screen.loader.settled
+
+    return check
+
+
 def main_of(h: Harness) -> MainScreen:
     screen = h.app.screen
     assert isinstance(screen, MainScreen)
@@ -38,7 +48,7 @@ def sidebar_lines(h: Harness) -> list[str]:
 async def test_loads_account_sidebar_and_newest_first_table(make_harness: Any) -> None:
     h = make_harness()
     async with h.app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, loaded(h))
+        await wait_for(pilot, settled(h))
         main = main_of(h)
         status = str(main.query_one(StatusBar).render())
         assert "Acme Ltd (standard-4)" in status

@@ -15,6 +15,7 @@ from sqtui.sim import SimConfig
 from sqtui.ui.activity import Activity
 from sqtui.ui.screens.main import MainScreen
 from tests.ui.conftest import Harness, notifications, wait_for
+from tests.ui.test_main_screen import settled
 
 SIZES = [(80, 24), (100, 30)]
 
@@ -288,7 +289,9 @@ async def test_read_only_hides_new_and_restore_from_the_footer(
 ) -> None:
     h = make_harness(read_only=read_only)
     async with h.app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, loaded(h))
+        await wait_for(pilot, settled(h))
+        # The footer redraws its keys after the focus settles: shown in both modes.
+        await wait_for(pilot, lambda: "Download" in screen_text(h).split("\n")[-1])
         footer = screen_text(h).split("\n")[-1]
         assert ("New" in footer) is not read_only
         assert ("Restore" in footer) is not read_only

@@ -93,6 +93,14 @@ async def create_snapshot(
 ) -> CreateOutcome:
     """Send one create of ``resource`` (checked against read-only, cooldowns and quota)."""
     record = session.recorder.record
+    if session.quota_loaded_at is None:
+        # The quota decides whether a create can be sent at all: a count under way
+        # (the app counts after its first frame) is waited for, not sent again.
+        try:
+            await session.load_quota()
+        except ApiError as error:
+            record(action, Outcome.FAILED, resource, detail=error.human())
+            return CreateOutcome(action, resource, CreateState.FAILED, error=error)
     try:
         session.check_create(resource)
     except Refused as refused:

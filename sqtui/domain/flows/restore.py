@@ -102,9 +102,6 @@ async def restore_snapshot(
         return RestoreOutcome(resource, snapshot, RestoreState.REFUSED, refusal=refused)
     taken: CreateOutcome | None = None
     if safety:
-        if session.quota_loaded_at is None:
-            # The quota decides whether a safety snapshot can be sent at all.
-            await session.load_quota()
         taken = await create_snapshot(session, resource, action=Action.SAFETY_SNAPSHOT)
         if not taken.accepted:
             record(

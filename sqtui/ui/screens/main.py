@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on, work
@@ -21,17 +22,14 @@ from textual.widgets import DataTable, Footer, Static
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import age_text, shown_name, size_text
-from sqtui.domain.flows import CreateState, create_snapshot
+from sqtui.domain.flows.create import CreateState, create_snapshot
 from sqtui.domain.session import Listed
 from sqtui.domain.workspace import Workspace
 from sqtui.ui.commands import ResourceCommands
-from sqtui.ui.inside.opener import Look, look_inside
 from sqtui.ui.keys import bindings_of
 from sqtui.ui.messages import KeyRefused, ResourceHighlighted, ResourceOpened, SnapshotActivity
 from sqtui.ui.pending_watch import PendingWatch
 from sqtui.ui.screens.account_loader import AccountLoader
-from sqtui.ui.screens.download_dialog import DownloadChoice, DownloadDialog
-from sqtui.ui.screens.history import HistoryScreen
 from sqtui.ui.screens.restore_run import RestoreRun
 from sqtui.ui.screens.selection import copy_url, picked_snapshot
 from sqtui.ui.widgets.downloads_panel import DownloadsPanel
@@ -39,6 +37,12 @@ from sqtui.ui.widgets.quota_gauge import QuotaGauge
 from sqtui.ui.widgets.sidebar import Sidebar
 from sqtui.ui.widgets.snapshot_table import SnapshotTable
 from sqtui.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from sqtui.ui.screens.download_dialog import DownloadChoice
+
+# What is opened from here (inside a snapshot, history, the download dialog) is
+# imported when first opened: none of it is on the way to the first frame.
 
 log = logging.getLogger("sqtui.ui")
 
@@ -106,6 +110,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
+        yield Static("Loading the account…", id="loading")
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
@@ -341,6 +346,7 @@ class MainScreen(Screen[None]):
         """The download dialog for ``snap``, then the transfer in the downloads panel."""
         if self._cached(snap):
             return
+        from sqtui.ui.screens.download_dialog import DownloadDialog
 
         def chosen(choice: DownloadChoice | None) -> None:
             if choice is not None:
@@ -374,24 +380,29 @@ class MainScreen(Screen[None]):
     @on(DataTable.RowSelected, "#snapshots")
     def _row_opened(self) -> None:
         """``enter`` on a snapshot: its files, read from the archive's directory."""
-        self._look(Look.CONTENTS)
+        self._look("contents")
 
     def action_diff(self) -> None:
         """``D``: compare the selected snapshot with another version."""
-        self._look(Look.DIFF)
+        self._look("diff")
 
     def action_find(self) -> None:
         """``f``: find a path across every version of the selected resource."""
-        self._look(Look.FIND)
+        self._look("find")
 
-    def _look(self, look: Look) -> None:
+    def _look(self, look: str) -> None:
+        """Open ``look`` (a :class:`~sqtui.ui.inside.opener.Look` value) on the selection."""
+        from sqtui.ui.inside.opener import Look, look_inside
+
         # Cached rows (the API down) may be looked into: directories read before are on disk.
         picked = picked_snapshot(self, "look inside", cached_ok=True)
         if picked is not None:
-            look_inside(self, self.workspace, self, *picked, look)
+            look_inside(self, self.workspace, self, *picked, Look(look))
 
     def action_history(self) -> None:
         """``h``: what sqtui did (creates, downloads, restores), newest first."""
+        from sqtui.ui.screens.history import HistoryScreen
+
         self.app.push_screen(HistoryScreen(self.workspace.history))
 
     def action_filter(self) -> None:
