@@ -805,3 +805,29 @@ async def test_cancelling_the_task_keeps_the_part_for_a_later_resume(
     result = await engine(client).download(snapshot, destination)
     assert result.sha256 == hashlib.sha256(expected).hexdigest()
     assert result.resumes == 1
+
+
+async def test_the_event_loop_stays_free_while_a_download_runs(tmp_path: Path) -> None:
+    config = sim_config(clock=time.time, sleep=asyncio.sleep, snapshot_mb=24.0)
+    with SimServer(config) as server:
+        async with SquareCloudClient(KEY, base_url=server.base_url) as client:
+            snapshot = await newest_snapshot(client)
+            await served_bytes(snapshot)  # the simulator spools the archive first
+            gaps: list[float] = []
+            running = True
+
+            async def ticker() -> None:
+                last = time.monotonic()
+                while running:
+                    await asyncio.sleep(0.002)
+                    now = time.monotonic()
+                    gaps.append(now - last)
+                    last = now
+
+            ticks = asyncio.ensure_future(ticker())
+            result = await DownloadEngine(client, fsync=True).download(snapshot, tmp_path / "a.zip")
+            running = False
+            await ticks
+    assert result.size == snapshot.size > 24 << 20
+    # Reading, checking, hashing and writing all happen on other threads.
+    assert len(gaps) >= 5 and max(gaps) < 0.25, (len(gaps), max(gaps))

@@ -12,7 +12,9 @@ import base64
 import dataclasses
 import hashlib
 import io
+import itertools
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,7 +26,7 @@ import pytest
 
 from sqtui.api.client import SquareCloudClient
 from sqtui.api.models import Snapshot
-from sqtui.domain.download import DownloadEngine, DownloadError, part_path, zipcheck
+from sqtui.domain.download import DownloadEngine, DownloadError, Progress, part_path, zipcheck
 from tests.domain.test_download import Sleeps, Ticks, leftovers, no_trace
 from tests.domain.test_download_zipcheck import build, noise, text
 
@@ -45,6 +47,8 @@ class ByteHost:
     def __init__(self) -> None:
         self.body = b""
         self.seen: list[Seen] = []
+        # Send ``(bytes, seconds)``: that many bytes, then a pause; None: all at once.
+        self.pace: tuple[int, float] | None = None
         host = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -60,7 +64,14 @@ class ByteHost:
                     self.send_header("Content-Range", f"bytes {start}-{len(host.body) - 1}/*")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if host.pace is None:
+                    self.wfile.write(data)
+                    return
+                step, pause = host.pace
+                for at in range(0, len(data), step):
+                    self.wfile.write(data[at : at + step])
+                    self.wfile.flush()
+                    time.sleep(pause)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -245,3 +256,23 @@ async def test_no_proxy_goes_direct(
     assert caught.value.reason == "network"
     assert "could not be resolved" in caught.value.human()
     assert host.seen == [] and no_trace(destination)
+
+
+async def test_on_a_slow_link_progress_still_moves_several_times_a_second(
+    host: ByteHost, tmp_path: Path, no_proxy: None
+) -> None:
+    # 240 KB at about 240 KB/s, far less than one 1 MiB buffer a second.
+    host.body = build([("dump.sql", noise(240_000, 3), zipfile.ZIP_STORED)])
+    host.pace = (12_000, 0.05)
+    seen: list[tuple[float, int]] = []
+
+    def on_progress(progress: Progress) -> None:
+        seen.append((time.monotonic(), progress.received))
+
+    async with SquareCloudClient(KEY, base_url="http://127.0.0.1:9/v2") as client:
+        engine = DownloadEngine(client, fsync=False)
+        await engine.download(host.snapshot(), tmp_path / "a.zip", on_progress=on_progress)
+    moving = [at for at, received in seen if 0 < received < len(host.body)]
+    assert len(moving) >= 5, seen
+    gaps = [b - a for a, b in itertools.pairwise(moving)]
+    assert max(gaps) < 0.5, gaps

@@ -55,10 +55,13 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 SYNC_EVERY = 32 << 20  # bytes written between background flushes to disk
-# Bytes read (then hashed, checked and written) at once: large enough that Python's
-# work per piece does not count, small enough to stay in the processor's cache between
-# the read and the hashing (benchmarks/README.md).
-DEFAULT_CHUNK = 256 << 10
+# Bytes read (then checked, hashed and written) at once, at most: Python's work per
+# piece then costs nothing that shows (benchmarks/README.md); four such buffers in all.
+DEFAULT_CHUNK = 1 << 20
+# A read is sized to return about this often, so that on a slow link progress still
+# moves ten times a second rather than once per buffer.
+READ_EVERY = 0.05
+SMALLEST_READ = 8 << 10
 
 _P = ParamSpec("_P")
 
@@ -440,9 +443,12 @@ class DownloadEngine:
                 sink.restart()
                 meter.restart()
             self._check_length(request.status, request.headers, sink.received, total)
+            pace = _ReadSize(self.chunk_size)
             while sink.received < total:
                 space = sink.space()
-                count = request.readinto(space[: total - sink.received])
+                started = time.monotonic()
+                count = request.readinto(space[: min(pace.size, total - sink.received)])
+                pace.took(count, time.monotonic() - started)
                 if not count:
                     raise HostUnreachable("the body ended early")
                 sink.commit(count)
@@ -489,6 +495,23 @@ def _close_opened(opening: asyncio.Future[tuple[BinaryIO, PartLock]]) -> None:
     file, lock = opening.result()
     file.close()
     lock.release()
+
+
+class _ReadSize:
+    """How much to ask of the next read: whole buffers while they fill fast, less on a slow
+    link (a read waits until it has all it asked for). Starts small and doubles."""
+
+    def __init__(self, largest: int) -> None:
+        self.largest = largest
+        self.size = min(largest, SMALLEST_READ)
+
+    def took(self, count: int, seconds: float) -> None:
+        """A read of ``count`` bytes took ``seconds``."""
+        if seconds > 2 * READ_EVERY:
+            rate = count / seconds
+            self.size = max(SMALLEST_READ, min(self.largest, int(rate * READ_EVERY)))
+        else:
+            self.size = min(self.largest, self.size * 2)
 
 
 async def _on_thread(function: Callable[_P, None], *args: _P.args, **kwargs: _P.kwargs) -> None:
