@@ -88,7 +88,9 @@ class ByteHost:
         self.server.shutdown()
         self.server.server_close()
 
-    def snapshot(self, size: int | None = None, host: str | None = None) -> Snapshot:
+    def snapshot(
+        self, size: int | None = None, host: str | None = None, scheme: str = "http"
+    ) -> Snapshot:
         """A listed snapshot whose signed URL points here (or at ``host``)."""
         where = host or f"127.0.0.1:{self.port}"
         query = "Expires=1&Signature=s3cr3t"
@@ -98,7 +100,7 @@ class ByteHost:
             size=len(self.body) if size is None else size,
             modified=datetime(2025, 1, 1, tzinfo=UTC),
             origin="automatic",
-            url=f"http://{where}/snapshots/databases/u/a1b2_postgres.zip?{query}",
+            url=f"{scheme}://{where}/snapshots/databases/u/a1b2_postgres.zip?{query}",
             signed_query=query,
         )
 
