@@ -27,6 +27,9 @@ LATER = [
     "sqtui.ui.screens.login",
     "sqtui.ui.screens.download_dialog",
     "sqtui.sim",
+    "sqtui.domain.flows.create",
+    "sqtui.domain.flows.restore",
+    "sqtui.ui.screens.restore_dialog",
 ]
 
 PROBE = f"""

@@ -12,7 +12,6 @@ from textual.screen import Screen
 
 from sqtui.api.errors import ApiError
 from sqtui.display import in_text, printable
-from sqtui.domain.flows.create import WaitState, wait_listed
 from sqtui.domain.pending import PendingSnapshot
 from sqtui.domain.session import Session
 
@@ -72,6 +71,8 @@ class PendingWatch:
                 )
 
     async def _wait(self, pending: PendingSnapshot) -> None:
+        from sqtui.domain.flows.create import WaitState, wait_listed
+
         try:
             account = self.session.account
             resource = account.by_id(pending.resource_id) if account else None

@@ -17,12 +17,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import age_text, shown_name, size_text
-from sqtui.domain.flows.create import CreateState, create_snapshot
 from sqtui.domain.session import Listed
 from sqtui.domain.workspace import Workspace
 from sqtui.ui.commands import ResourceCommands
@@ -33,6 +32,7 @@ from sqtui.ui.screens.account_loader import AccountLoader
 from sqtui.ui.screens.restore_run import RestoreRun
 from sqtui.ui.screens.selection import copy_url, picked_snapshot
 from sqtui.ui.widgets.downloads_panel import DownloadsPanel
+from sqtui.ui.widgets.footer import KeysFooter
 from sqtui.ui.widgets.quota_gauge import QuotaGauge
 from sqtui.ui.widgets.sidebar import Sidebar
 from sqtui.ui.widgets.snapshot_table import SnapshotTable
@@ -118,7 +118,7 @@ class MainScreen(Screen[None]):
                 yield SnapshotTable(pending_timeout=self.session.pending_timeout, id="snapshots")
                 yield DownloadsPanel(self.workspace, id="downloads")
                 yield QuotaGauge(id="quota")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     @property
     def table(self) -> SnapshotTable:
@@ -308,6 +308,8 @@ class MainScreen(Screen[None]):
     @work(group="create")
     async def create_snapshot(self, resource: Resource) -> None:
         """Run the create flow; a pending row shows at once and turns ready when listed."""
+        from sqtui.domain.flows.create import CreateState, create_snapshot
+
         outcome = await create_snapshot(self.session, resource)
         if outcome.state is CreateState.REFUSED:
             assert outcome.refusal is not None

@@ -16,14 +16,13 @@ from textual.css.query import NoMatches
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
 from sqtui.display import printable
-from sqtui.domain.flows.create import CreateOutcome
-from sqtui.domain.flows.restore import ComebackState, RestoreState, restore_snapshot, watch_comeback
 from sqtui.domain.refusal import Refused
 from sqtui.ui.activity import Activity
-from sqtui.ui.screens.restore_dialog import RestoreChoice, RestoreDialog
 
 if TYPE_CHECKING:
+    from sqtui.domain.flows.create import CreateOutcome
     from sqtui.ui.screens.main import MainScreen
+    from sqtui.ui.screens.restore_dialog import RestoreChoice
 
 
 class RestoreRun:
@@ -35,6 +34,8 @@ class RestoreRun:
 
     def ask(self, picked: tuple[Resource, Snapshot] | None = None) -> None:
         """The restore dialog for ``picked`` (else the selected snapshot); restore if confirmed."""
+        from sqtui.ui.screens.restore_dialog import RestoreDialog
+
         screen = self.screen
         session = screen.session
         picked = picked or screen.picked("restore")
@@ -81,6 +82,8 @@ class RestoreRun:
         return names
 
     async def _restore(self, resource: Resource, snap: Snapshot, safety: bool) -> None:
+        from sqtui.domain.flows.restore import RestoreState, restore_snapshot
+
         screen = self.screen
         session = screen.session
         name = printable(resource.name)
@@ -142,6 +145,8 @@ class RestoreRun:
 
     async def _watch_comeback(self, resource: Resource, snap: Snapshot) -> None:
         """Say when the restored resource runs again, or that it did not come back."""
+        from sqtui.domain.flows.restore import ComebackState, watch_comeback
+
         screen = self.screen
         session = screen.session
         try:
