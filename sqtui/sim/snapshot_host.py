@@ -1,8 +1,8 @@
 """The snapshot download host: S3-style signed GETs of zip archives, with Range support.
 
-A long range (a download) is sent from a spooled copy of the archive in pieces of a
-megabyte, so the simulator serves several times faster than a client needs; a short one
-(a look inside the archive) is made on demand (``archive.spool``)."""
+A download (most of the archive in one range) is sent from a spooled copy of the archive
+in pieces of a megabyte, so the simulator serves several times faster than a client
+needs; a shorter range (a look inside the archive) is made on demand (``archive.spool``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Scope
 
-from .archive.spool import SPOOL_FROM, spooled
+from .archive.spool import spooled, worth_spooling
 from .envelope import CODE_KEY
 from .simulator import Simulator, StorageError
 
@@ -76,7 +76,7 @@ class SnapshotHost:
         headers["Content-Length"] = str(end - start)
         if request.method == "HEAD":
             return Response(b"", status, headers=headers, media_type="application/zip")
-        if end - start >= SPOOL_FROM:
+        if worth_spooling(start, end, size):
             # Made whole once (a moment for a big archive), off the event loop.
             chunks = (await run_in_threadpool(spooled, archive)).read(start, end)
         else:

@@ -9,7 +9,7 @@ import pytest
 
 from sqtui.sim.archive import Archive, Member
 from sqtui.sim.archive.content import Literal, Stream
-from sqtui.sim.archive.spool import READ_SIZE, Spool, spooled
+from sqtui.sim.archive.spool import READ_SIZE, SPOOL_FROM, Spool, spooled, worth_spooling
 
 
 def small_archive() -> Archive:
@@ -52,3 +52,12 @@ def test_the_spooled_archive_is_a_sound_zip_made_once() -> None:
 def test_reading_before_filling_is_refused() -> None:
     with pytest.raises(RuntimeError):
         next(Spool(small_archive()).read(0, 10))
+
+
+def test_only_a_download_is_worth_spooling() -> None:
+    huge = 1 << 30
+    assert worth_spooling(0, huge, huge)  # the whole archive
+    assert worth_spooling(huge // 3, huge, huge)  # resuming with most of it to come
+    assert not worth_spooling(huge - (8 << 20), huge, huge)  # a big tail: a directory
+    assert not worth_spooling(100, 100 + SPOOL_FROM * 4, huge)  # a big member, looked at
+    assert not worth_spooling(0, SPOOL_FROM - 1, SPOOL_FROM - 1)  # a small archive

@@ -1,10 +1,11 @@
 """An archive's bytes made once into an unlinked temporary file, then served from it.
 
 Making an archive's bytes is Python work (SHAKE-256 blocks, text rows): about 350 MB/s
-on one core, less than a client on loopback can take. A download (a long range) is
-therefore served from a copy of the whole archive spooled to a temporary file, read in
-large pieces from the page cache; a short range (looking inside a snapshot) is still
-made directly, since spooling a gigabyte to read a few kilobytes would cost far more.
+on one core, less than a client on loopback can take. A download (most of the
+archive in one range) is therefore served from a copy of the whole archive spooled to a
+temporary file, read in large pieces from the page cache; a shorter range (looking
+inside a snapshot, even at a big member) is still made directly, since spooling a
+gigabyte to read a few megabytes would cost far more.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import BinaryIO
 from .layout import Archive
 
 SPOOL_FROM = 4 << 20
-"""Ranges at least this long are served from the spooled copy."""
+"""Ranges at least this long, and of at least half the archive, come from the spool."""
 READ_SIZE = 1 << 20
 """Bytes read from the spooled copy at a time: few, large pieces for the server to send."""
 
@@ -67,6 +68,12 @@ class Spool:
                 raise EOFError("the spooled archive is shorter than its layout")
             start += len(chunk)
             yield chunk
+
+
+def worth_spooling(start: int, end: int, size: int) -> bool:
+    """Whether serving ``[start, end)`` of an archive of ``size`` bytes is a download."""
+    length = end - start
+    return length >= SPOOL_FROM and 2 * length >= size
 
 
 @functools.lru_cache(maxsize=2)
