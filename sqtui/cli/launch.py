@@ -40,6 +40,7 @@ def _launch(settings: RunSettings) -> ExitCode:
 
 def run_demo(settings: RunSettings) -> ExitCode:
     """The whole app against the embedded simulator, with throwaway state."""
+    prepare_tls()
     from sqtui.sim import SimConfig, SimServer
 
     with ExitStack() as stack:
