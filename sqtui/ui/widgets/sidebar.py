@@ -17,8 +17,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.fuzzy import FuzzySearch
 from textual.message import Message
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
@@ -69,6 +74,44 @@ class ResourceList(OptionList):
                 self.highlighted = index
                 return
             index += step
+
+
+class _Line(Visual):
+    """One line of the list, one row high at any width.
+
+    Names are escaped and cut, never wrapped: said here, the list need not measure
+    each of thousands of lines whenever its options change.
+    """
+
+    def __init__(self, label: Text) -> None:
+        self._content = Content.from_rich_text(label)
+        # The last few renders: the list forgets its own whenever its options change.
+        self._strips: dict[tuple[int, int | None, Style], list[Strip]] = {}
+
+    def __str__(self) -> str:
+        return str(self._content)
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        """The label's strips, as Textual renders any text."""
+        if options.selection is not None:
+            return self._content.render_strips(width, height, style, options)
+        key = (width, height, style)
+        strips = self._strips.get(key)
+        if strips is None:
+            if len(self._strips) >= 4:
+                self._strips.clear()
+            strips = self._strips[key] = self._content.render_strips(width, height, style, options)
+        return strips
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        """The label's own width."""
+        return self._content.get_optimal_width(rules, container_width)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        """One row."""
+        return 1
 
 
 @dataclass(frozen=True)
@@ -158,9 +201,8 @@ class Sidebar(Vertical):
         self._rows_current = False
         # Each group's header as last drawn, and its "(none)" line.
         self._headers: dict[ResourceKind, tuple[str, Option]] = {}
-        self._nothing = {
-            kind: Option(Text("  (none)", style="dim"), disabled=True) for kind in ResourceKind
-        }
+        none = Text("  (none)", style="dim")
+        self._nothing = {kind: Option(_Line(none), disabled=True) for kind in ResourceKind}
         self._filter = _NameFilter()
         self._shown: list[Resource] = []
         self._selected_id: str | None = None
@@ -242,7 +284,7 @@ class Sidebar(Vertical):
         look = (resource, None if status is None else status.running, activity, fits)
         row = self._rows.get(resource.id)
         if row is None or row.look != look:
-            option = Option(self._label(resource), id=resource.id)
+            option = Option(_Line(self._label(resource)), id=resource.id)
             row = _Row(look, option, printable(resource.name).lower())
             self._rows[resource.id] = row
         return row
@@ -252,7 +294,8 @@ class Sidebar(Vertical):
         if drawn is not None and drawn[0] == count:
             return drawn[1]
         # No id: ids are the resources' own, whatever the server calls them.
-        option = Option(Text.assemble((title, "bold"), " ", (count, "dim")), disabled=True)
+        header = Text.assemble((title, "bold"), " ", (count, "dim"))
+        option = Option(_Line(header), disabled=True)
         self._headers[kind] = (count, option)
         return option
 
