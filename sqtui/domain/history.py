@@ -62,6 +62,10 @@ class HistoryEntry:
     sha256: str | None = None
     # The API base the action was sent to (absent from lines written before it was kept).
     api_url: str | None = None
+    # The script command that repeats the action (``sqtui snapshots ...``, quoted for a
+    # POSIX shell); absent from older lines and from safety snapshots, which only their
+    # restore takes.
+    command: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("time", "snapshot_time"):
@@ -87,6 +91,7 @@ class HistoryEntry:
         path: str | None = None,
         sha256: str | None = None,
         api_url: str | None = None,
+        command: str | None = None,
     ) -> HistoryEntry:
         """An entry about ``resource`` (and ``snapshot``, or just its ``version``)."""
         return cls(
@@ -103,6 +108,7 @@ class HistoryEntry:
             path=path,
             sha256=sha256,
             api_url=api_url,
+            command=command,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -112,8 +118,9 @@ class HistoryEntry:
         data["time"] = _utc_text(self.time)
         if self.snapshot_time is not None:
             data["snapshot_time"] = _utc_text(self.snapshot_time)
-        if self.api_url is None:
-            del data["api_url"]
+        for key in ("api_url", "command"):
+            if data[key] is None:
+                del data[key]
         return data
 
     @classmethod
@@ -154,6 +161,7 @@ class HistoryEntry:
             path=optional("path"),
             sha256=optional("sha256"),
             api_url=optional("api_url"),
+            command=optional("command"),
         )
 
 
@@ -199,6 +207,7 @@ class History:
             path=clean(entry.path),
             sha256=clean(entry.sha256),
             api_url=clean(entry.api_url),
+            command=clean(entry.command),
         )
 
     def append(self, entry: HistoryEntry) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqtui.api.models import Resource, Snapshot
 from sqtui.domain.history import Action, History, HistoryEntry, Outcome
+from sqtui.domain.script_command import script_command
 
 log = logging.getLogger("sqtui.history")
 
@@ -49,10 +50,30 @@ class Recorder:
         path: Path | None = None,
         sha256: str | None = None,
         when: datetime | None = None,
+        overwrite: bool = False,
+        safety: bool = False,
     ) -> None:
-        """Append the entry; a write that fails is reported through ``warn``."""
+        """Append the entry; a write that fails is reported through ``warn``.
+
+        The entry keeps the script command that repeats the action, whatever its
+        outcome (a refused or failed one is what to run to try again): ``overwrite``
+        (a download replaced a file) and ``safety`` (a restore asked for a safety
+        snapshot first) are the choices it repeats.
+        """
         if self.history is None:
             return
+        target = path.absolute() if path is not None else None
+        command = script_command(
+            action,
+            resource.id,
+            version=snapshot.version_id if snapshot else version,
+            profile=self.profile,
+            api_url=self.api_url,
+            # The script takes the folder; it names the file by the same rule as the app.
+            directory=target.parent if target is not None else None,
+            overwrite=overwrite,
+            safety=safety,
+        )
         entry = HistoryEntry.about(
             time=when or self.now(),
             action=action,
@@ -62,9 +83,10 @@ class Recorder:
             snapshot=snapshot,
             version=version,
             detail=detail,
-            path=str(path.absolute()) if path is not None else None,
+            path=str(target) if target is not None else None,
             sha256=sha256,
             api_url=self.api_url,
+            command=command,
         )
         try:
             self.history.append(entry)

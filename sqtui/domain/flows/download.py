@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +81,8 @@ async def download_snapshot(
 ) -> DownloadOutcome:
     """Download ``snapshot`` to ``target`` (an absolute path is recorded)."""
     target = absolute(target)
-    record = session.recorder.record
+    # The command recorded repeats the choice to replace a file.
+    record = functools.partial(session.recorder.record, overwrite=overwrite)
     try:
         result = await engine.download(
             snapshot,

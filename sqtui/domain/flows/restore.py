@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -94,7 +95,8 @@ async def restore_snapshot(
     ``on_restoring`` is told the safety snapshot taken (if any) once the restore itself
     is about to be sent.
     """
-    record = session.recorder.record
+    # The command recorded asks for the safety snapshot too, whether or not it was taken.
+    record = functools.partial(session.recorder.record, safety=safety)
     try:
         session.check_restore(resource)
     except Refused as refused:

@@ -1,8 +1,9 @@
 """The ``h`` history screen: every create, download and restore, newest first.
 
 ``/`` filters (every word must match the resource, action, outcome or any text of the
-entry); the pane under the table shows the highlighted entry whole, its SHA-256 and
-the API it was sent to included.
+entry); the pane under the table shows the highlighted entry whole, its SHA-256, the
+API it was sent to and the script command that repeats it included; ``c`` copies that
+command.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from sqtui.display import local_time, printable, shown_name
-from sqtui.domain.history import History, HistoryEntry
+from sqtui.domain.history import Action, History, HistoryEntry
 
 OUTCOME_STYLES = {"ok": "green", "pending": "yellow", "failed": "bold red", "cancelled": "dim"}
 # Entries read for the screen: the newest ones (the file is read from its end).
@@ -37,6 +38,7 @@ def matches(entry: HistoryEntry, words: list[str]) -> bool:
         entry.path or "",
         entry.sha256 or "",
         entry.api_url or "",
+        entry.command or "",
         local_time(entry.time),
     )
     text = "\n".join(fields).lower()
@@ -52,6 +54,8 @@ def describe(entry: HistoryEntry) -> list[str]:
         f"at {local_time(entry.time)} · profile {printable(entry.profile)}",
         f"API {printable(entry.api_url)}" if entry.api_url else "API not recorded",
     ]
+    if entry.command:
+        lines.append(f"command {printable(entry.command)}")
     if entry.snapshot:
         taken = f" taken {local_time(entry.snapshot_time)}" if entry.snapshot_time else ""
         lines.append(f"snapshot version {printable(entry.snapshot)}{taken}")
@@ -62,6 +66,16 @@ def describe(entry: HistoryEntry) -> list[str]:
     if entry.detail:
         lines.append(printable(entry.detail))
     return lines
+
+
+def _no_command(entry: HistoryEntry) -> str:
+    """Why ``entry`` has no script command, in one sentence."""
+    if entry.action is Action.SAFETY_SNAPSHOT:
+        return (
+            "A safety snapshot has no command of its own: its restore's command "
+            "(--safety-snapshot) takes it."
+        )
+    return "This entry has no command: it was recorded before commands were kept."
 
 
 class HistoryTable(DataTable[Text]):
@@ -92,7 +106,7 @@ class HistoryScreen(ModalScreen[None]):
     }
     HistoryScreen #history-detail {
         height: auto;
-        max-height: 8;
+        max-height: 10;
         margin-top: 1;
         color: $text-muted;
     }
@@ -102,6 +116,12 @@ class HistoryScreen(ModalScreen[None]):
         Binding("escape", "back", "Close"),
         Binding("q,h", "close", "Close", show=False),
         Binding("slash", "filter", "Filter"),
+        Binding(
+            "c",
+            "copy_command",
+            "Copy command",
+            tooltip="copy the entry's script command (sqtui snapshots ...) to the clipboard",
+        ),
     ]
 
     def __init__(self, history: History) -> None:
@@ -122,6 +142,7 @@ class HistoryScreen(ModalScreen[None]):
             yield HistoryTable(id="history-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="history-detail")
             yield Static("", id="history-note", classes="note")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(HistoryTable)
@@ -194,6 +215,23 @@ class HistoryScreen(ModalScreen[None]):
             return
         entry = self.shown[event.cursor_row]
         self.notify("\n".join(describe(entry)), title="History entry", markup=False, timeout=15)
+
+    def action_copy_command(self) -> None:
+        """``c``: the highlighted entry's script command to the clipboard (OSC 52)."""
+        if not self.shown:
+            self.notify("No entry to copy a command from.", severity="warning")
+            return
+        row = self.query_one(HistoryTable).cursor_row
+        entry = self.shown[min(max(row, 0), len(self.shown) - 1)]
+        if entry.command is None:
+            self.notify(_no_command(entry), title="No command", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(entry.command)
+        self.notify(
+            f"Copied (through the terminal, OSC 52): {printable(entry.command)}",
+            title="Command copied",
+            markup=False,
+        )
 
     @on(Input.Changed, "#history-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
