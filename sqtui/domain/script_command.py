@@ -44,8 +44,13 @@ def script_argv(
     """The words of the command that repeats ``action``, as a shell hands them over.
 
     None for a safety snapshot (its restore is the command: ``--safety-snapshot``) and
-    for a download or restore that names no version.
+    for a download or restore that names no version, and when a value cannot be given
+    on a command line at all.
     """
+    if "--" in (version, profile, api_url):
+        # argparse reads a value of exactly "--" as the end of the options: no command
+        # line can give it.
+        return None
     options: list[str] = []
     if action is Action.DOWNLOAD and version:
         options += _option("--version", version)
