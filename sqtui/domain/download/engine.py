@@ -8,10 +8,10 @@ The ``.part`` is locked from opening to renaming, so a second download of the sa
 file, in this process or another, is refused as ``busy`` instead of writing into the
 first one's bytes.
 
-Each request runs on a thread of its own (``host``), which reads and follows the zip;
-a writer thread hashes and writes (``sink``). The event loop only starts, waits and
-reports progress, so an app stays responsive, and a cancel aborts the request where it
-waits."""
+Each request runs on a thread of its own (``host``), which reads, follows the zip and
+writes; another thread computes the SHA-256 (``sink``). The event loop only starts,
+waits and reports progress, so an app stays responsive, and a cancel aborts the
+request where it waits."""
 
 from __future__ import annotations
 

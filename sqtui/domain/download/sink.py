@@ -130,13 +130,12 @@ class Sink:
     """The ``.part`` being written, the bytes given to it, their SHA-256 and zip check.
 
     The download's thread reads from the network into :meth:`space` and hands the bytes
-    over with :meth:`commit`, which follows the zip (each member's CRC-32) and queues
-    the buffer; the writer thread hashes it (SHA-256) and writes it. Receiving plus the
-    zip check costs about what hashing plus writing does, so on two cores the two
-    threads share the work evenly (benchmarks/README.md). A few buffers of
-    ``buffer_size`` are reused whatever the size, so memory stays flat. A full disk or
-    another write error stops the transfer at the next ``space`` or ``commit`` (and in
-    ``finish``).
+    over with :meth:`commit`, which follows the zip (each member's CRC-32) and writes
+    them, then queues the buffer for the hashing thread (SHA-256, the largest cost per
+    byte). Each thread thus has about half the work, which on two cores decides the
+    speed (benchmarks/README.md). A few buffers of ``buffer_size`` are reused whatever
+    the size, so memory stays flat. A full disk or another write error is raised by
+    ``commit`` (an error flushing in the background, by a later one or by ``finish``).
     """
 
     def __init__(
@@ -153,15 +152,14 @@ class Sink:
         self.sync_every = sync_every
         self._free = [bytearray(buffer_size) for _ in range(buffers)]
         self._current: bytearray | None = None
-        self._queue: deque[tuple[bytearray, int]] = deque()
+        self._to_hash: deque[tuple[bytearray, int]] = deque()
         self._changed = threading.Condition()
-        self._error: BaseException | None = None
         self._closed = False
         self._unsynced = 0
-        self._writer = threading.Thread(
-            target=self._write_loop, name="sqtui-download-write", daemon=True
+        self._hasher = threading.Thread(
+            target=self._hash_loop, name="sqtui-download-hash", daemon=True
         )
-        self._writer.start()
+        self._hasher.start()
         # Flushing to disk as the download goes, on a thread of its own, so the
         # final fsync has little left to do instead of all of it at the end.
         self._syncer = concurrent.futures.ThreadPoolExecutor(
@@ -187,91 +185,68 @@ class Sink:
     # -- on the download's thread ----------------------------------------------------
 
     def space(self) -> memoryview:
-        """The buffer to read the next bytes into (waits while all are being written)."""
+        """The buffer to read the next bytes into (waits while all are being hashed)."""
         if self._current is None:
             with self._changed:
-                while not self._free:
-                    self._raise_if_stopped()
+                while not self._free and not self._closed:
                     self._changed.wait()
-                self._raise_if_stopped()
+                if self._closed:
+                    raise SinkClosed
                 self._current = self._free.pop()
         return memoryview(self._current)
 
     def commit(self, size: int) -> None:
-        """The first ``size`` bytes of :meth:`space` arrived: hash, check, queue for the disk."""
+        """The first ``size`` bytes of :meth:`space` arrived: check, write, queue to hash."""
         if size <= 0 or self._current is None:
             return
-        self.check.feed(memoryview(self._current)[:size])
+        data = memoryview(self._current)[:size]
+        with self._changed:
+            if self._closed:
+                raise SinkClosed
+        self.check.feed(data)
+        # One write per buffer: each gives the GIL back, and taking it again from a
+        # busy thread can cost a switch interval.
+        _write_chunk(self.file, data)
+        self._synced_as_it_goes(size)
         self.received += size
         with self._changed:
-            self._raise_if_stopped()
-            self._queue.append((self._current, size))
+            self._to_hash.append((self._current, size))
             self._current = None
             self._changed.notify_all()
 
     def restart(self) -> None:
         """Throw the bytes away and start from zero (the host ignored the Range)."""
-        with self._changed:
-            while self._queue and self._error is None and not self._closed:
-                self._changed.wait()
-            self._raise_if_stopped()
-            self.file.seek(0)
-            self.file.truncate()
-            self.received = 0
-            self.digest = hashlib.sha256()
-            self.check = ZipCheck()
+        self._hashed()
+        self.file.seek(0)
+        self.file.truncate()
+        self.received = 0
+        self.digest = hashlib.sha256()
+        self.check = ZipCheck()
 
     # -- at the end, off the event loop ----------------------------------------------
 
     def finish(self) -> None:
-        """Everything taken is in the file and flushed in the background; raises write errors."""
-        with self._changed:
-            while self._queue and self._error is None:
-                self._changed.wait()
-            if self._error is not None:
-                raise self._error
+        """Everything taken is written, hashed and flushed in the background; raises its error."""
+        self._hashed()
         if self._sync is not None:
             self._sync.result()  # an error writing back (EIO, ENOSPC) must not go unnoticed
             self._sync = None
 
     def close(self) -> None:
-        """Take no more bytes; the writer ends once what was queued is written. Never raises."""
+        """Take no more bytes; the hashing thread ends with what was queued. Never raises."""
         with self._changed:
             self._closed = True
             self._changed.notify_all()
-        self._writer.join()
+        self._hasher.join()
         self._syncer.shutdown(wait=True)
 
-    def _raise_if_stopped(self) -> None:
-        if self._error is not None:
-            raise self._error
-        if self._closed:
-            raise SinkClosed
-
-    # -- the writer thread -----------------------------------------------------------
-
-    def _write_loop(self) -> None:
-        while True:
-            with self._changed:
-                while not self._queue and not self._closed:
-                    self._changed.wait()
-                if not self._queue:
-                    return
-                buffer, size = self._queue[0]
-            if self._error is None:
-                try:
-                    data = memoryview(buffer)[:size]
-                    self.digest.update(data)
-                    # One write per buffer: each gives the GIL back, and taking it again
-                    # from a busy thread can cost a switch interval.
-                    _write_chunk(self.file, data)
-                    self._synced_as_it_goes(size)
-                except BaseException as error:
-                    self._error = error
-            with self._changed:
-                self._queue.popleft()
-                self._free.append(buffer)
-                self._changed.notify_all()
+    def _hashed(self) -> None:
+        """Wait until every queued buffer is hashed."""
+        with self._changed:
+            while self._to_hash and not self._closed:
+                self._changed.wait()
+            if self._closed:
+                raise SinkClosed
 
     def _synced_as_it_goes(self, size: int) -> None:
         self._unsynced += size
@@ -280,7 +255,23 @@ class Sink:
         if self._sync is not None:
             if not self._sync.done():
                 return  # the previous flush still runs; the next buffer will ask again
-            self._sync.result()
+            self._sync.result()  # an error writing back must not go unnoticed
         self.file.flush()
         self._unsynced = 0
         self._sync = self._syncer.submit(datasync, self.file.fileno())
+
+    # -- the hashing thread ----------------------------------------------------------
+
+    def _hash_loop(self) -> None:
+        while True:
+            with self._changed:
+                while not self._to_hash and not self._closed:
+                    self._changed.wait()
+                if not self._to_hash:
+                    return
+                buffer, size = self._to_hash[0]
+            self.digest.update(memoryview(buffer)[:size])
+            with self._changed:
+                self._to_hash.popleft()
+                self._free.append(buffer)
+                self._changed.notify_all()
