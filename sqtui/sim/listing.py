@@ -135,8 +135,9 @@ class RenderedItems:
 
     def of(
         self, resource: Resource, manual: tuple[tuple[str, float], ...], now: float
-    ) -> list[RenderedItem]:
-        """The resource's listed snapshots at ``now``, newest first.
+    ) -> Generator[None, None, list[RenderedItem]]:
+        """The resource's listed snapshots at ``now``, newest first, yielding after each
+        one rendered anew (its archive's size is the costly part).
 
         ``manual`` holds its ready, retained manual snapshots as ``(version_id, ready_at)``.
         """
@@ -149,12 +150,14 @@ class RenderedItems:
             if item is None:
                 snapshot = automatic_snapshot(resource, self._config.seed, k)
                 item = kept[k] = RenderedItem.of(snapshot, self._user_id, self._config)
+                yield
             items.append(item)
         for version, ready_at in manual:
             item = kept.get(version)
             if item is None:
                 snapshot = Snapshot(resource, version, ready_at, "manual")
                 item = kept[version] = RenderedItem.of(snapshot, self._user_id, self._config)
+                yield
             items.append(item)
         if len(kept) > len(items) + 64:
             # Days gone past retention: forget them.
@@ -238,8 +241,7 @@ class ListingJob:
         """Build the body, yielding whenever another request could be let in."""
         listed: list[list[RenderedItem]] = []
         for resource, manual in zip(self.resources, self.manual, strict=True):
-            # A resource's first listing computes its archives' sizes: one step each.
-            listed.append(self.rendered.of(resource, manual, self.now))
+            listed.append((yield from self.rendered.of(resource, manual, self.now)))
             yield
         expires = int(self.now + RETENTION_SECONDS)
         root = _json_text(self.root_url.rstrip("/"))
