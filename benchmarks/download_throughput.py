@@ -214,11 +214,11 @@ def median_of(runs: list[Run], tool: str, figure: str) -> float | None:
 
 
 def summary(args: argparse.Namespace, small: list[Run], large: list[Run]) -> None:
-    def verdict(ok: bool) -> str:
+    def verdict(ok: bool, target: str) -> str:
         # A few megabytes are mostly fixed costs: the targets are for real sizes.
         if args.quick:
-            return "not judged in a --quick run"
-        return "meets" if ok else "MISSES"
+            return f"(target {target}; not judged in a --quick run)"
+        return f"({'meets' if ok else 'MISSES'} the {target} target)"
 
     print()
     print(f"Snapshot of {args.snapshot_mb:.0f} MB, {args.rounds} round(s), medians:")
@@ -238,17 +238,17 @@ def summary(args: argparse.Namespace, small: list[Run], large: list[Run]) -> Non
         cpu_ratio = sqtui_cpu / curl_cpu
         print(
             f"  throughput sqtui/curl: {ratio:.2f} "
-            f"({verdict(ratio >= TARGET_RATIO)} the >= {TARGET_RATIO} target)"
+            f"{verdict(ratio >= TARGET_RATIO, f'>= {TARGET_RATIO}')}"
         )
         print(
             f"  CPU per byte sqtui/curl: {cpu_ratio:.2f} "
-            f"({verdict(cpu_ratio <= TARGET_CPU)} the <= {TARGET_CPU} target)"
+            f"{verdict(cpu_ratio <= TARGET_CPU, f'<= {TARGET_CPU}')}"
         )
     if sqtui_speed and server_speed:
         headroom = server_speed / sqtui_speed
         print(
             f"  simulator serving / sqtui: {headroom:.1f}x "
-            f"({verdict(headroom >= TARGET_HEADROOM)} the >= {TARGET_HEADROOM:.0f}x target)"
+            f"{verdict(headroom >= TARGET_HEADROOM, f'>= {TARGET_HEADROOM:.0f}x')}"
         )
     peaks = [run.peak_rss_mb or 0.0 for run in small + large if run.tool == "sqtui"]
     if peaks:
@@ -257,7 +257,7 @@ def summary(args: argparse.Namespace, small: list[Run], large: list[Run]) -> Non
         print(
             f"  sqtui peak RSS: {small_peak:.0f} MB for {args.small_mb:.0f} MB, "
             f"{large_peak:.0f} MB for {args.snapshot_mb:.0f} MB "
-            f"({verdict(max(peaks) < TARGET_RSS_MB)} the < {TARGET_RSS_MB:.0f} MB target)"
+            f"{verdict(max(peaks) < TARGET_RSS_MB, f'< {TARGET_RSS_MB:.0f} MB')}"
         )
 
 
