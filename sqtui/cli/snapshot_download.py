@@ -1,5 +1,5 @@
-"""``sqtui snapshots download RESOURCE [--version V | --latest] [-o DIR] [--overwrite]
-[--json]``.
+"""``sqtui snapshots download RESOURCE [--version V | --latest | --before TIME] [-o DIR]
+[--overwrite] [--json]``.
 
 With ``--json`` the outcome is one object on standard output (messages still go to
 standard error, and the exit code is the same)::
@@ -42,6 +42,7 @@ from sqtui.display import printable, size_text
 from sqtui.domain.download import absolute
 from sqtui.domain.filenames import snapshot_filename
 from sqtui.domain.flows import DownloadOutcome, DownloadState, download_snapshot
+from sqtui.domain.moment import find_before, picked_text
 from sqtui.domain.resolve import find_version, resource_label
 
 
@@ -54,6 +55,7 @@ class DownloadArgs:
     output: Path | None
     overwrite: bool
     json: bool = False
+    before: datetime | None = None
 
 
 @contextlib.contextmanager
@@ -87,6 +89,9 @@ async def download(run: Run, args: DownloadArgs) -> ExitCode:
     listing = await run.session.list_snapshots(resource)
     if args.version:
         snapshot = find_version(listing, args.version, resource)
+    elif args.before is not None:
+        snapshot = find_before(listing, args.before, resource)
+        say(f"Picked {picked_text(snapshot, args.before)}.")
     elif listing:
         snapshot = listing[0]
     else:

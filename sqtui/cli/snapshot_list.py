@@ -1,9 +1,10 @@
-"""``sqtui snapshots list [RESOURCE] [--json]``."""
+"""``sqtui snapshots list [RESOURCE] [--before TIME] [--json]``."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Account, Snapshot
@@ -20,6 +21,7 @@ from sqtui.cli.output import (
 )
 from sqtui.cli.run import Run
 from sqtui.display import age_text, local_time, shown_name, size_text
+from sqtui.domain.moment import at_or_before, find_before
 from sqtui.domain.resolve import resource_label
 
 log = logging.getLogger("sqtui.cli")
@@ -34,16 +36,26 @@ class ListArgs:
 
     resource: str | None
     json: bool
+    before: datetime | None = None
 
 
 async def list_snapshots(run: Run, args: ListArgs) -> ExitCode:
-    """Every resource with its newest snapshot, or one resource's snapshots."""
+    """Every resource with its newest snapshot, or one resource's snapshots.
+
+    With ``before``, only the snapshots taken (and pending ones requested) by then; for
+    one resource, none is "not found".
+    """
     account = await run.account()
     if args.resource is None:
         return await _list_account(run, account, args)
     resource = await run.resource(args.resource)
     listing = await run.session.list_snapshots(resource)
     pending = run.session.pending.for_resource(resource.id)
+    if args.before is not None:
+        # Nothing taken by then is "not found" (exit code 4), naming the oldest.
+        find_before(listing, args.before, resource)
+        listing = at_or_before(listing, args.before)
+        pending = [p for p in pending if p.requested_at <= args.before]
     now = run.now()
     if args.json:
         data = {
@@ -95,6 +107,8 @@ async def _list_account(run: Run, account: Account, args: ListArgs) -> ExitCode:
         for snapshot in every:
             if snapshot.resource_id in by_resource:
                 by_resource[snapshot.resource_id].append(snapshot)
+    if args.before is not None:
+        by_resource = {rid: at_or_before(snaps, args.before) for rid, snaps in by_resource.items()}
     newest = {
         rid: max(snaps, key=lambda s: s.modified) if snaps else None
         for rid, snaps in by_resource.items()

@@ -1,5 +1,5 @@
-"""``sqtui snapshots restore RESOURCE (--version V | --latest) [--yes] [--safety-snapshot]
-[--no-wait] [--json]``.
+"""``sqtui snapshots restore RESOURCE (--version V | --latest | --before TIME) [--yes]
+[--safety-snapshot] [--no-wait] [--json]``.
 
 After the restore the resource is watched until it runs again (up to 5 min) unless
 ``--no-wait``. With ``--json`` the outcome is one object on standard output::
@@ -37,6 +37,7 @@ from sqtui.domain.flows import (
 )
 from sqtui.domain.flows import restore as restore_flow
 from sqtui.domain.flows.restore import Comeback, ComebackState, watch_comeback
+from sqtui.domain.moment import find_before, picked_text
 from sqtui.domain.resolve import find_version, resource_label
 
 
@@ -51,6 +52,7 @@ class RestoreArgs:
     latest: bool = False
     json: bool = False
     wait: bool = True
+    before: datetime | None = None
 
 
 def _confirmed(resource: Resource) -> bool:
@@ -73,6 +75,9 @@ async def restore(run: Run, args: RestoreArgs) -> ExitCode:
     listing = await run.session.list_snapshots(resource)
     if args.version:
         snapshot = find_version(listing, args.version, resource)
+    elif args.before is not None:
+        snapshot = find_before(listing, args.before, resource)
+        say(f"Picked {picked_text(snapshot, args.before)}.")
     elif listing:
         # Only finished snapshots are listed; the listing is newest first.
         snapshot = max(listing, key=lambda s: s.modified)

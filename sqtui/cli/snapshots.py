@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqtui.api.errors import ApiError
@@ -30,6 +31,7 @@ from sqtui.cli.snapshot_download import DownloadArgs, download
 from sqtui.cli.snapshot_list import ListArgs, list_snapshots
 from sqtui.cli.snapshot_restore import RestoreArgs, restore
 from sqtui.display import printable
+from sqtui.domain.moment import parse_moment
 from sqtui.domain.refusal import Refused
 from sqtui.domain.resolve import ResolveError
 from sqtui.domain.workspace import open_workspace
@@ -48,7 +50,7 @@ def _command(args: argparse.Namespace) -> Command:
     if name in CONTENTS_COMMANDS:
         return contents_command(args)
     if name == "list":
-        listed = ListArgs(resource=args.resource, json=bool(args.json))
+        listed = ListArgs(resource=args.resource, json=bool(args.json), before=args.before)
         return lambda run: list_snapshots(run, listed)
     if name == "create":
         created = CreateArgs(
@@ -65,6 +67,7 @@ def _command(args: argparse.Namespace) -> Command:
             output=args.output,
             overwrite=bool(args.overwrite),
             json=bool(args.json),
+            before=args.before,
         )
         return lambda run: download(run, wanted)
     restored = RestoreArgs(
@@ -75,6 +78,7 @@ def _command(args: argparse.Namespace) -> Command:
         latest=bool(args.latest),
         json=bool(args.json),
         wait=not args.no_wait,
+        before=args.before,
     )
     return lambda run: restore(run, restored)
 
@@ -91,6 +95,17 @@ def _minutes(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError("the timeout must be a positive number of minutes")
     return value
+
+
+def _moment(text: str) -> datetime:
+    """``--before``'s TIME, read as the app's ``t`` reads it; a usage error otherwise."""
+    try:
+        return parse_moment(text, datetime.now(UTC))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+_BEFORE_FORMS = "14:00, 2h ago, yesterday 03:00, 2026-11-23T03:00Z; local time unless an offset"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     listing.add_argument("resource", metavar="RESOURCE", nargs="?", help=resource_help)
+    listing.add_argument(
+        "--before",
+        metavar="TIME",
+        type=_moment,
+        default=None,
+        help=f"only the snapshots taken at or before TIME ({_BEFORE_FORMS})",
+    )
     listing.add_argument(
         "--json",
         action="store_true",
@@ -177,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", metavar="V", help="the snapshot's version id, or a unique prefix of it"
     )
     which.add_argument("--latest", action="store_true", help="the newest snapshot (the default)")
+    which.add_argument(
+        "--before",
+        metavar="TIME",
+        type=_moment,
+        default=None,
+        help=f"the newest snapshot taken at or before TIME ({_BEFORE_FORMS})",
+    )
     download.add_argument(
         "-o",
         "--output",
@@ -213,6 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", metavar="V", help="the snapshot's version id, or a unique prefix of it"
     )
     restored.add_argument("--latest", action="store_true", help="the newest ready snapshot")
+    restored.add_argument(
+        "--before",
+        metavar="TIME",
+        type=_moment,
+        default=None,
+        help=f"the newest snapshot taken at or before TIME ({_BEFORE_FORMS})",
+    )
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     restore.add_argument(
         "--safety-snapshot",

@@ -11,11 +11,12 @@ a change of daylight saving time ``1 day ago`` is ``yesterday``, not 24 hours.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqtui.api.models import Snapshot
+from sqtui.api.models import Resource, Snapshot
 from sqtui.display import age_text, local_time
+from sqtui.domain.resolve import ResolveError, Unresolved, resource_label
 
 #: The forms :func:`parse_moment` accepts, as the dialog's placeholder and errors say.
 FORMS = (
@@ -204,18 +205,24 @@ def _iso(words: str) -> datetime | None:
     return moment if moment.tzinfo is not None else _local(moment.date(), moment.time())
 
 
-def newest_at_or_before(snapshots: Iterable[Snapshot], moment: datetime) -> Snapshot | None:
-    """The newest snapshot taken at or before ``moment`` (the first listed among equals)."""
-    best: Snapshot | None = None
-    for snapshot in snapshots:
-        if snapshot.modified <= moment and (best is None or snapshot.modified > best.modified):
-            best = snapshot
-    return best
-
-
 def at_or_before(snapshots: Iterable[Snapshot], moment: datetime) -> list[Snapshot]:
     """The snapshots taken at or before ``moment``, in the order given."""
     return [s for s in snapshots if s.modified <= moment]
+
+
+def newest_at_or_before(snapshots: Iterable[Snapshot], moment: datetime) -> Snapshot | None:
+    """The newest snapshot taken at or before ``moment`` (the first listed among equals)."""
+    return max(at_or_before(snapshots, moment), key=lambda s: s.modified, default=None)
+
+
+def find_before(listing: Sequence[Snapshot], moment: datetime, resource: Resource) -> Snapshot:
+    """:func:`newest_at_or_before`, or a :class:`ResolveError` (not found) naming the oldest."""
+    found = newest_at_or_before(listing, moment)
+    if found is None:
+        raise ResolveError(
+            Unresolved.NOT_FOUND, nothing_before_text(resource_label(resource), listing, moment)
+        )
+    return found
 
 
 def picked_text(snapshot: Snapshot, moment: datetime) -> str:
