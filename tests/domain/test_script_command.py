@@ -166,8 +166,8 @@ def check_hostile(rid: str, version: str, profile: str, folder: str) -> None:
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_text_stays_one_word_and_never_an_option(text: str) -> None:
-    check_hostile(rid=text, version=text or "v", profile=text or "p", folder="/tmp/" + text)
-    check_hostile(rid=text, version="v", profile="p", folder="/tmp")
+    check_hostile(rid=text, version=text or "v", profile=text or "p", folder="/backups/" + text)
+    check_hostile(rid=text, version="v", profile="p", folder="/backups")
 
 
 @settings(max_examples=150, deadline=None)
