@@ -153,6 +153,7 @@ class SqtuiApp(App[None]):
         from sqtui.ui.inside.contents_screen import ContentsScreen, ContentsTree
         from sqtui.ui.inside.find_screen import FindScreen
         from sqtui.ui.inside.viewer import TextViewer
+        from sqtui.ui.screens.history import HistoryScreen, HistoryTable
         from sqtui.ui.widgets.downloads_panel import DownloadsPanel
         from sqtui.ui.widgets.sidebar import ResourceList, Sidebar
         from sqtui.ui.widgets.snapshot_table import SnapshotTable
@@ -184,6 +185,7 @@ class SqtuiApp(App[None]):
                     + bindings_of(DiffTextScreen),
                 ),
                 ("Find", bindings_of(FindScreen)),
+                ("History", bindings_of(HistoryScreen) + bindings_of(HistoryTable)),
             ],
         )
 
