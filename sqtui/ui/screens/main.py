@@ -39,6 +39,8 @@ from sqtui.ui.widgets.snapshot_table import SnapshotTable
 from sqtui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqtui.ui.screens.download_dialog import DownloadChoice
 
 # What is opened from here (inside a snapshot, history, the download dialog) is
@@ -83,6 +85,14 @@ class MainScreen(Screen[None]):
             "Find",
             show=False,
             tooltip="find a path in every version: when did it change?",
+        ),
+        Binding(
+            "t",
+            "time_travel",
+            "Time travel",
+            show=False,
+            tooltip="time travel: select the newest snapshot taken at or before a moment "
+            "(14:00, 2h ago, yesterday 03:00, an ISO time)",
         ),
         Binding("h", "history", "History", tooltip="history of creates, downloads, restores"),
         Binding("slash", "filter", "Filter", tooltip="filter the apps and databases (fuzzy)"),
@@ -400,6 +410,22 @@ class MainScreen(Screen[None]):
         picked = picked_snapshot(self, "look inside", cached_ok=True)
         if picked is not None:
             look_inside(self, self.workspace, self, *picked, Look(look))
+
+    def action_time_travel(self) -> None:
+        """``t``: select the newest snapshot taken at or before a moment typed in a dialog."""
+        if self.nothing_selected():
+            return
+        resource = self.current
+        if resource is None:
+            self.notify("Select an application or a database first.", severity="warning")
+            return
+        from sqtui.ui.screens.moment_dialog import MomentDialog, travel_to
+
+        def travel(moment: datetime | None) -> None:
+            if moment is not None:
+                travel_to(self, resource, moment)
+
+        self.app.push_screen(MomentDialog(resource, self.session.now), travel)
 
     def action_history(self) -> None:
         """``h``: what sqtui did (creates, downloads, restores), newest first."""
