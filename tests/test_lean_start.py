@@ -27,6 +27,8 @@ LATER = [
     "sqtui.ui.screens.login",
     "sqtui.ui.screens.download_dialog",
     "sqtui.sim",
+    "sqtui.domain.moment",
+    "sqtui.ui.screens.moment_dialog",
     "sqtui.domain.flows.create",
     "sqtui.domain.flows.restore",
     "sqtui.ui.screens.restore_dialog",
