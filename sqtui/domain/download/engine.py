@@ -47,7 +47,7 @@ from sqtui.domain.download.files import (
     sync,
     sync_directory,
 )
-from sqtui.domain.download.host import HostRequest, HostUnreachable, Tls
+from sqtui.domain.download.host import HostRequest, HostUnreachable
 from sqtui.domain.download.sink import DownloadResult, Meter, Progress, Sink, SinkClosed
 
 log = logging.getLogger("sqtui.download")
@@ -109,7 +109,6 @@ class DownloadEngine:
         self.fsync = fsync
         self.space_margin = space_margin
         self._active: set[Path] = set()
-        self._tls = Tls()
 
     async def download(
         self,
@@ -411,7 +410,7 @@ class DownloadEngine:
     async def _fetch_once(self, snapshot: Snapshot, sink: Sink, meter: Meter, resumes: int) -> None:
         """One request from ``sink.received`` to the end, or a raised reason to stop."""
         start = sink.received
-        request = HostRequest(snapshot.url, start, timeout=self.client.timeout, tls=self._tls)
+        request = HostRequest(snapshot.url, start, timeout=self.client.timeout)
         try:
             await _on_thread(self._fetch_blocking, request, snapshot, sink, meter, resumes)
         except asyncio.CancelledError:

@@ -8,9 +8,10 @@ machine decided the download's speed (benchmarks/README.md).
 
 The request carries the signed URL, a ``Range`` when resuming and the User-Agent:
 never the API key. It goes through the proxy the environment names (``HTTPS_PROXY``,
-``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) and trusts the same certificates as the API
-client, as httpx does. ``abort`` may be called from any thread: it wakes a read that
-is waiting on the network, so a cancelled download stops at once.
+``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), as httpx does, and uses the API client's
+TLS context (the same trusted certificates, loaded once per process). ``abort`` may be
+called from any thread: it wakes a read that is waiting on the network, so a cancelled
+download stops at once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import contextlib
 import http.client
 import socket
 import ssl
-import threading
 import urllib.request
 from email.message import Message
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -28,6 +28,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 import httpx
 
 from sqtui import __version__
+from sqtui.api.client import prepare_tls
 from sqtui.api.errors import ApiError
 from sqtui.api.http_answers import download_error
 from sqtui.api.signed_url import redact_text
@@ -44,26 +45,12 @@ class HostUnreachable(Exception):
         self.why = why
 
 
-class Tls:
-    """The TLS settings of downloads, made on first use and shared by them all.
-
-    The same trust as the API client's (certifi's bundle, or ``SSL_CERT_FILE`` /
-    ``SSL_CERT_DIR``); loading the certificates takes a moment, so never at start-up.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._context: ssl.SSLContext | None = None
-
-    def context(self) -> ssl.SSLContext:
-        """The shared context (blocking the first time)."""
-        with self._lock:
-            if self._context is None:
-                try:
-                    self._context = httpx.create_ssl_context()
-                except (OSError, ValueError) as error:
-                    raise HostUnreachable(f"TLS could not be set up ({error})") from None
-            return self._context
+def _tls_context() -> ssl.SSLContext:
+    """The process's TLS context, the API client's own (waits while it is being loaded)."""
+    try:
+        return prepare_tls().result()
+    except (OSError, ValueError) as error:
+        raise HostUnreachable(f"TLS could not be set up ({error})") from None
 
 
 class HostRequest:
@@ -72,12 +59,11 @@ class HostRequest:
     Blocking throughout; ``abort`` is the one method for other threads.
     """
 
-    def __init__(self, url: str, start: int, *, timeout: float, tls: Tls) -> None:
+    def __init__(self, url: str, start: int, *, timeout: float) -> None:
         self.url = url
         self.start = start
         self.where = redact_text(urlsplit(url).path)
         self._timeout = timeout
-        self._tls = tls
         self._connection: http.client.HTTPConnection | None = None
         self._response: http.client.HTTPResponse | None = None
         self._aborted = False
@@ -161,7 +147,7 @@ class HostRequest:
         if proxy is None:
             if secure:
                 connection = http.client.HTTPSConnection(
-                    host, port, timeout=self._timeout, context=self._tls.context()
+                    host, port, timeout=self._timeout, context=_tls_context()
                 )
             else:
                 connection = http.client.HTTPConnection(host, port, timeout=self._timeout)
@@ -171,7 +157,7 @@ class HostRequest:
         if secure:
             # A CONNECT tunnel: TLS runs end to end, the proxy sees only the host name.
             connection = http.client.HTTPSConnection(
-                via, proxy.port or 80, timeout=self._timeout, context=self._tls.context()
+                via, proxy.port or 80, timeout=self._timeout, context=_tls_context()
             )
             connection.set_tunnel(host, port, headers=authorization)
             return connection, path
