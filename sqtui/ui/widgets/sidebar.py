@@ -95,7 +95,7 @@ class _Line(Visual):
         self, width: int, height: int | None, style: Style, options: RenderOptions
     ) -> list[Strip]:
         """The label's strips, as Textual renders any text."""
-        if options.selection is not None:
+        if options.selection is not None or options.post_style is not None:
             return self._content.render_strips(width, height, style, options)
         key = (width, height, style)
         strips = self._strips.get(key)
