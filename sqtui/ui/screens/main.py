@@ -24,6 +24,7 @@ from sqtui.api.models import Resource, Snapshot
 from sqtui.display import age_text, shown_name, size_text
 from sqtui.domain.session import Listed
 from sqtui.domain.workspace import Workspace
+from sqtui.ui.alert import alert
 from sqtui.ui.commands import ResourceCommands
 from sqtui.ui.keys import bindings_of
 from sqtui.ui.messages import KeyRefused, ResourceHighlighted, ResourceOpened, SnapshotActivity
@@ -128,7 +129,7 @@ class MainScreen(Screen[None]):
                 yield SnapshotTable(pending_timeout=self.session.pending_timeout, id="snapshots")
                 yield DownloadsPanel(self.workspace, id="downloads")
                 yield QuotaGauge(id="quota")
-        yield KeysFooter(compact=True)
+        yield KeysFooter()
 
     @property
     def table(self) -> SnapshotTable:
@@ -230,11 +231,12 @@ class MainScreen(Screen[None]):
             # The user asked for it: the cursor goes to it (on the next redraw).
             with contextlib.suppress(NoMatches):
                 self.table.follow(listed.snapshot.version_id)
-        self.notify(
+        alert(
+            self,
+            self.workspace.settings,
+            "Snapshot ready",
             f"Snapshot of {shown_name(listed.resource.name)} is ready "
             f"({size_text(listed.snapshot.size)}).",
-            title="Snapshot ready",
-            markup=False,
         )
 
     def _tick(self) -> None:
