@@ -465,3 +465,26 @@ async def test_running_down_the_sidebar_reads_only_where_the_cursor_stops(
         listings = [e for e in h.requests("GET", "/snapshots")[before:] if "/apps/" in e["path"]]
         assert len(listings) <= 2, listings
         assert target.id in listings[-1]["path"]
+
+
+async def test_the_footer_shows_the_keys_in_force_and_a_click_presses_one(
+    make_harness: Any,
+) -> None:
+    from sqtui.ui.screens.history import HistoryScreen
+    from sqtui.ui.widgets.footer import KeysFooter
+
+    h = make_harness()
+    async with h.app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, settled(h))
+        footer = main_of(h).query_one(KeysFooter)
+        await wait_for(pilot, lambda: "History" in str(footer.render()))
+        line = str(footer.render())
+        assert line.startswith("n New d Download r Restore")
+        assert line.rstrip().endswith("^p palette")
+        # In the filter box, the letters are typed, not keys: they leave the footer.
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: "Download" not in str(footer.render()))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "Download" in str(footer.render()))
+        await pilot.click(KeysFooter, offset=(str(footer.render()).index("History"), 0))
+        await wait_for(pilot, lambda: isinstance(h.app.screen, HistoryScreen))
