@@ -25,6 +25,10 @@ class RunSettings:
     key: KeySource | None = field(default=None, repr=False)
     pending_timeout_minutes: float = DEFAULT_PENDING_TIMEOUT_MINUTES
     theme: str | None = None
+    bell: bool = False
+    """Ring the terminal bell when long work ends (a download, a restore, a snapshot)."""
+    desktop_notify: str = "off"
+    """Also ask the terminal for a desktop notification: "off", "osc9" or "osc777"."""
     demo: bool = False
     # Durations of the demo simulator are divided by this; the client's cooldowns
     # and polling follow it so the demo behaves like the real service, only faster.
@@ -70,5 +74,7 @@ def resolve_settings(
         download_dir=directory.expanduser() if directory else None,
         pending_timeout_minutes=config.pending_timeout_minutes,
         theme=config.theme,
+        bell=config.bell,
+        desktop_notify=config.desktop_notify,
         config_warnings=config.warnings,
     )

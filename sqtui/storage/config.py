@@ -1,4 +1,5 @@
-"""The TOML configuration file: download directory, read-only mode, theme and profiles.
+"""The TOML configuration file: download directory, read-only mode, theme, alerts and
+profiles.
 
 A value that cannot be used is an error (the file is refused); a name sqtui does not
 know (a typo such as ``them``, an unknown theme) is a warning: the file still loads,
@@ -22,12 +23,20 @@ DEFAULT_PENDING_TIMEOUT_MINUTES = 15.0
 _SECRET_NAMES = frozenset({"key", "token", "secret", "password", "apikey", "auth", "authorization"})
 _SECRET_SUFFIXES = ("_key", "_token", "_secret", "_password")
 
-SETTINGS = ("download_dir", "read_only", "theme", "pending_timeout_minutes", "profiles")
+SETTINGS = (
+    "download_dir",
+    "read_only",
+    "theme",
+    "pending_timeout_minutes",
+    "bell",
+    "desktop_notify",
+    "profiles",
+)
 """The settings of the file's top level."""
 PROFILE_SETTINGS = ("api_url", "read_only", "download_dir")
 """The settings of a ``[profiles.NAME]`` table."""
 
-THEMES = (
+TEXTUAL_THEMES = (
     "ansi-dark",
     "ansi-light",
     "atom-one-dark",
@@ -50,7 +59,18 @@ THEMES = (
     "textual-light",
     "tokyo-night",
 )
-"""The themes the app offers (Textual's built-in ones; a test keeps the two equal)."""
+"""Textual's built-in themes (a test keeps the two equal)."""
+
+HIGH_CONTRAST_THEME = "sqtui-high-contrast"
+"""sqtui's own theme: black on white, for bright rooms and projectors."""
+
+THEMES = (*TEXTUAL_THEMES, HIGH_CONTRAST_THEME)
+"""The themes the app offers: Textual's and sqtui's own."""
+
+DESKTOP_NOTIFY = ("off", "osc9", "osc777")
+"""How a desktop notification is asked of the terminal when long work ends: not at
+all, OSC 9 (iTerm2, Windows Terminal, ConEmu) or OSC 777 (rxvt, foot, Ghostty, some
+VTE terminals)."""
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
 _TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
@@ -74,6 +94,10 @@ class Config:
     read_only: bool = False
     theme: str | None = None
     pending_timeout_minutes: float = DEFAULT_PENDING_TIMEOUT_MINUTES
+    bell: bool = False
+    """Ring the terminal bell when long work ends."""
+    desktop_notify: str = "off"
+    """One of :data:`DESKTOP_NOTIFY`."""
     profiles: Mapping[str, ProfileConfig] = field(default_factory=lambda: MappingProxyType({}))
     warnings: tuple[str, ...] = ()
     """What in the file was not understood and is ignored (one sentence each)."""
@@ -197,6 +221,21 @@ def _theme(source: _Source, table: dict[str, Any], warnings: list[str]) -> str |
     return None
 
 
+def _desktop_notify(source: _Source, table: dict[str, Any], warnings: list[str]) -> str:
+    key = "desktop_notify"
+    value = _text(source, table, (), key)
+    if value is None:
+        return "off"
+    if value.lower() in DESKTOP_NOTIFY:
+        return value.lower()
+    warnings.append(
+        f"{source.where((), key)}: unknown {key} {value!r}"
+        f"{_suggestion(value.lower(), DESKTOP_NOTIFY)}; it is off. "
+        f"Valid values: {', '.join(DESKTOP_NOTIFY)}"
+    )
+    return "off"
+
+
 def _bool(source: _Source, table: dict[str, Any], where: tuple[str, ...], key: str) -> bool | None:
     value = table.get(key)
     if value is None or isinstance(value, bool):
@@ -285,6 +324,8 @@ def parse_config(text: str, path: Path) -> Config:
         read_only=bool(_bool(source, table, (), "read_only")),
         theme=_theme(source, table, warnings),
         pending_timeout_minutes=_timeout(source, table),
+        bell=bool(_bool(source, table, (), "bell")),
+        desktop_notify=_desktop_notify(source, table, warnings),
         profiles=_profiles(source, table, warnings),
         warnings=tuple(warnings),
     )
@@ -317,12 +358,20 @@ _SAMPLE = """\
 # Browse and download only: creating and restoring snapshots is refused.
 read_only = false
 
-# Textual theme name, for example "textual-dark" or "nord".
+# Textual theme name, for example "textual-dark" or "nord"; "sqtui-high-contrast" is
+# black on white for bright rooms and projectors. NO_COLOR in the environment wins.
 # theme = "textual-dark"
 
 # A pending snapshot not listed after this many minutes is marked "not seen yet"
 # (it is still watched, and never sent again).
 pending_timeout_minutes = 15
+
+# When a download, a restore or a pending snapshot ends: ring the terminal bell, and/or
+# ask the terminal for a desktop notification: "osc9" (iTerm2, Windows Terminal,
+# ConEmu), "osc777" (rxvt, foot, Ghostty, some VTE terminals) or "off".
+# Inside tmux, desktop notifications need `set -g allow-passthrough on`.
+bell = false
+desktop_notify = "off"
 
 # One table per profile (`sqtui --profile NAME`); its settings override the ones above.
 [profiles.default]

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from sqtui.domain.settings import resolve_settings
-from sqtui.storage.config import THEMES, Config, load_config, parse_config, sample_config
+from sqtui.storage.config import (
+    HIGH_CONTRAST_THEME,
+    TEXTUAL_THEMES,
+    THEMES,
+    Config,
+    load_config,
+    parse_config,
+    sample_config,
+)
 from sqtui.storage.locations import Locations
 
 
@@ -61,10 +69,11 @@ def test_a_known_theme_and_the_sample_give_no_warning() -> None:
     assert parsed(sample_config()).warnings == ()
 
 
-def test_the_theme_list_is_textuals() -> None:
+def test_the_theme_list_is_textuals_and_sqtuis_own() -> None:
     from textual.theme import BUILTIN_THEMES
 
-    assert set(THEMES) == set(BUILTIN_THEMES)
+    assert set(TEXTUAL_THEMES) == set(BUILTIN_THEMES)
+    assert set(THEMES) == set(BUILTIN_THEMES) | {HIGH_CONTRAST_THEME}
 
 
 def test_warnings_reach_the_run_settings(tmp_path: Path) -> None:
