@@ -18,6 +18,7 @@ from sqtui.api.models import Resource, Snapshot
 from sqtui.display import printable
 from sqtui.domain.refusal import Refused
 from sqtui.ui.activity import Activity
+from sqtui.ui.alert import alert
 
 if TYPE_CHECKING:
     from sqtui.domain.flows.create import CreateOutcome
@@ -86,6 +87,7 @@ class RestoreRun:
 
         screen = self.screen
         session = screen.session
+        settings = screen.workspace.settings
         name = printable(resource.name)
         self.running[resource.id] = "restoring"
         screen.sidebar.set_busy(self.running)
@@ -123,23 +125,25 @@ class RestoreRun:
             )
             await self._watch_comeback(resource, snap)
         elif outcome.state is RestoreState.REFUSED:
-            screen.notify(outcome.sentence(), severity="warning", markup=False)
+            alert(screen, settings, "Not restored", outcome.sentence(), severity="warning")
         elif outcome.state is RestoreState.NOT_STARTED:
-            screen.notify(
+            alert(
+                screen,
+                settings,
+                "Restore not started",
                 outcome.sentence(),
-                title="Restore not started",
                 severity="error",
-                markup=False,
                 timeout=10,
             )
         elif outcome.error is not None and outcome.error.is_access_denied:
             screen.report(outcome.error, f"Restore of {name}")
         else:
-            screen.notify(
+            alert(
+                screen,
+                settings,
+                f"Restore of {name}",
                 outcome.sentence(),
-                title=f"Restore of {name}",
                 severity="error",
-                markup=False,
                 timeout=10,
             )
 
@@ -157,10 +161,11 @@ class RestoreRun:
         if not screen.is_mounted:
             return
         sentence = comeback.sentence(session.now())
+        settings = screen.workspace.settings
         if comeback.state is ComebackState.RUNNING:
-            screen.notify(sentence, title="Running again", markup=False, timeout=10)
+            alert(screen, settings, "Running again", sentence, timeout=10)
         else:
             title = "Not running" if comeback.state is ComebackState.NOT_BACK else "Restored"
-            screen.notify(sentence, title=title, severity="warning", markup=False, timeout=15)
+            alert(screen, settings, title, sentence, severity="warning", timeout=15)
         # Its running dot changed with it.
         screen.loader.refresh(quota=False)

@@ -23,6 +23,7 @@ from sqtui.api.models import Resource, Snapshot
 from sqtui.display import local_time, printable, seconds_text, shorten, size_text
 from sqtui.domain.workspace import Workspace
 from sqtui.ui.activity import Activity
+from sqtui.ui.alert import alert
 from sqtui.ui.messages import SnapshotActivity
 
 if TYPE_CHECKING:
@@ -154,21 +155,31 @@ class DownloadsPanel(DataTable[Text]):
         transfer.state = outcome.state.value
         if outcome.result is not None:
             transfer.detail = f"{outcome.result.path} · sha256 {outcome.result.sha256[:12]}…"
-            self.notify(
+            alert(
+                self,
+                self.workspace.settings,
+                f"Downloaded {name}",
                 f"{outcome.sentence()}\nSHA-256 {outcome.result.sha256}",
-                title=f"Downloaded {name}",
-                markup=False,
                 timeout=10,
+            )
+        elif outcome.state is DownloadState.CANCELLED:
+            transfer.detail = ""
+            # Cancelled here, by the user: nothing to call them back for.
+            self.notify(
+                outcome.sentence(),
+                title=f"Download of {name} cancelled",
+                markup=False,
+                timeout=8,
             )
         else:
             assert outcome.error is not None
-            cancelled = outcome.state is DownloadState.CANCELLED
-            transfer.detail = "" if cancelled else outcome.error.reason.replace("_", " ")
-            self.notify(
+            transfer.detail = outcome.error.reason.replace("_", " ")
+            alert(
+                self,
+                self.workspace.settings,
+                f"Download of {name} failed",
                 outcome.sentence(),
-                title=f"Download of {name} {'cancelled' if cancelled else 'failed'}",
-                severity="information" if cancelled else "error",
-                markup=False,
+                severity="error",
                 timeout=8,
             )
         self.update(transfer)
