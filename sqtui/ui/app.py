@@ -13,9 +13,11 @@ from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import Theme
 
 from sqtui.domain.settings import RunSettings
 from sqtui.domain.workspace import Workspace, open_workspace
+from sqtui.storage.config import HIGH_CONTRAST_THEME
 from sqtui.storage.credentials import KeySource
 from sqtui.ui.keys import KeyRow, bindings_of, key_rows
 from sqtui.ui.messages import KeyRefused
@@ -30,6 +32,50 @@ if TYPE_CHECKING:
 # question) are imported when first opened.
 
 log = logging.getLogger("sqtui.ui")
+
+HIGH_CONTRAST = Theme(
+    name=HIGH_CONTRAST_THEME,
+    # Black on white for bright rooms and projectors: every colour that carries text
+    # has a contrast of at least 8:1 on white (6.5:1 on the grey of the status bar).
+    primary="#0033CC",
+    secondary="#000000",
+    accent="#7A007A",
+    warning="#7A3D00",
+    error="#A3001D",
+    success="#005C1A",
+    foreground="#000000",
+    background="#FFFFFF",
+    surface="#FFFFFF",
+    panel="#E6E6E6",
+    dark=False,
+    variables={
+        # Textual's defaults fade text to grey; here text stays (near) black.
+        "text": "#000000",
+        "text-muted": "#1A1A1A",
+        "text-disabled": "#4D4D4D",
+        "text-primary": "#0033CC",
+        "text-accent": "#7A007A",
+        "text-warning": "#7A3D00",
+        "text-error": "#A3001D",
+        "text-success": "#005C1A",
+        "foreground-muted": "#1A1A1A",
+        "block-cursor-foreground": "#FFFFFF",
+        "block-cursor-background": "#0033CC",
+        "block-cursor-blurred-foreground": "#000000",
+        "block-cursor-blurred-background": "#C2D1FF",
+        "border": "#000000",
+        "border-blurred": "#4D4D4D",
+        # The lines between the panes (sidebar, table, downloads).
+        "panel-lighten-2": "#4D4D4D",
+        "footer-key-foreground": "#7A007A",
+        "button-color-foreground": "#FFFFFF",
+        "input-cursor-foreground": "#FFFFFF",
+        "input-cursor-background": "#000000",
+        "input-selection-background": "#C2D1FF",
+        "input-selection-foreground": "#000000",
+    },
+)
+"""sqtui's own theme (``theme = "sqtui-high-contrast"``); also in the palette's theme list."""
 
 
 def styles_dir() -> Path:
@@ -67,6 +113,7 @@ class SqtuiApp(App[None]):
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        self.register_theme(HIGH_CONTRAST)
         self.settings = settings
         self.transport_factory = transport_factory
         self.now = now
