@@ -30,7 +30,7 @@ MESSAGE_LIMIT = 200
 # C0 and C1 controls and DEL (ESC, BEL, the 8-bit ST and CSI, newlines); and ";",
 # which separates OSC 777's fields and starts a sub-command after OSC 9.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f;]+")
-# Line and paragraph separators, and bidi controls, which reorder what is shown.
+# Line and paragraph separators, which break the line, and bidi controls, which reorder it.
 _INVISIBLE = re.compile(r"[\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f]+")
 
 
