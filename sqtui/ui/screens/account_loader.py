@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from textual.css.query import NoMatches
+from textual.worker import Worker
 
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource
@@ -78,7 +79,13 @@ class AccountLoader:
         """Reload the account and the selected listing; then running states, service
         health and (``quota``) the quota, which never delay the listing."""
         asked = time.monotonic()
-        self.screen.run_worker(self._refresh(quota, asked), group="refresh", exclusive=True)
+
+        # A function, not a coroutine: a worker replaced before it started (exclusive)
+        # then leaves no coroutine behind that was never awaited.
+        async def refresh() -> None:
+            await self._refresh(quota, asked)
+
+        _: Worker[None] = self.screen.run_worker(refresh, group="refresh", exclusive=True)
 
     def listing(self, resource: Resource, settle: float = 0.0) -> None:
         """Fetch one resource's snapshots and show them if it is still selected.
@@ -98,7 +105,11 @@ class AccountLoader:
             self.screen.workers.cancel_group(self.screen, "listing")
             return
         self._wanted = resource.id
-        self.screen.run_worker(self._listing(resource, settle), group="listing", exclusive=True)
+
+        async def listing() -> None:
+            await self._listing(resource, settle)
+
+        _: Worker[None] = self.screen.run_worker(listing, group="listing", exclusive=True)
 
     def refresh_periodically(self) -> None:
         """The timer's refresh: skipped while polling is paused; the quota every 10 min."""
@@ -173,7 +184,11 @@ class AccountLoader:
 
     def _start_extras(self, quota: bool) -> None:
         self.session.save_view()
-        self.screen.run_worker(self._extras(quota), group="extras", exclusive=True)
+
+        async def extras() -> None:
+            await self._extras(quota)
+
+        _: Worker[None] = self.screen.run_worker(extras, group="extras", exclusive=True)
 
     async def _extras(self, quota: bool) -> None:
         try:
