@@ -13,6 +13,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqtui.domain.flows.batch import (
+        BatchCancel,
+        BatchEnd,
+        BatchPlan,
+        BatchResult,
+        BatchState,
+        plan_batch,
+        plan_for,
+        run_batch,
+    )
     from sqtui.domain.flows.create import (
         CreateOutcome,
         CreateState,
@@ -35,6 +45,14 @@ if TYPE_CHECKING:
     )
 
 _MODULE_OF = {
+    "BatchCancel": "batch",
+    "BatchEnd": "batch",
+    "BatchPlan": "batch",
+    "BatchResult": "batch",
+    "BatchState": "batch",
+    "plan_batch": "batch",
+    "plan_for": "batch",
+    "run_batch": "batch",
     "CreateOutcome": "create",
     "CreateState": "create",
     "WaitOutcome": "create",
@@ -52,6 +70,11 @@ _MODULE_OF = {
 }
 
 __all__ = [
+    "BatchCancel",
+    "BatchEnd",
+    "BatchPlan",
+    "BatchResult",
+    "BatchState",
     "CreateOutcome",
     "CreateState",
     "DownloadOutcome",
@@ -64,7 +87,10 @@ __all__ = [
     "create_snapshot",
     "download_snapshot",
     "fresh_link",
+    "plan_batch",
+    "plan_for",
     "restore_snapshot",
+    "run_batch",
     "wait_listed",
 ]
 
