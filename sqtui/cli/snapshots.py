@@ -54,10 +54,13 @@ def _command(args: argparse.Namespace) -> Command:
         return lambda run: list_snapshots(run, listed)
     if name == "create":
         created = CreateArgs(
-            resource=args.resource,
+            resources=tuple(args.resource),
             wait=bool(args.wait),
             timeout_minutes=args.timeout,
             json=bool(args.json),
+            all_apps=bool(args.all_apps),
+            all_databases=bool(args.all_databases),
+            fit=bool(args.fit),
         )
         return lambda run: create(run, created)
     if name == "download":
@@ -152,20 +155,47 @@ def build_parser() -> argparse.ArgumentParser:
     create = commands.add_parser(
         "create",
         parents=[common],
-        help="take a snapshot now",
+        help="take a snapshot now (of one resource, or one of each of several)",
         description=(
             "Request one snapshot (never sent twice). If the server is still generating it,\n"
             "it is saved as pending (when the state directory is writable) and watched by\n"
-            "the app; --wait watches it here."
+            "the app; --wait watches it here.\n"
+            "\n"
+            "Several resources (or --all-apps, --all-databases) get one snapshot each, in\n"
+            "the order given, each answered before the next is sent, paced by the cooldowns\n"
+            "(5 s per account plus a second's margin; a resource in its own 180 s cooldown\n"
+            "goes after the others), so the server never answers KEEP_CALM. A line per\n"
+            'resource as it is answered; progress and "next in N s" on stderr. If the daily\n'
+            "quota cannot cover them all, nothing is sent (exit 5) unless --fit sends the\n"
+            "ones that fit (those left out still make it exit 5). One that is refused or\n"
+            "fails does not stop the others; the quota used up, RATE_LIMITED or the key\n"
+            "refused stops the rest. Ctrl-C sends nothing more (the create under way is\n"
+            "answered; a second Ctrl-C stops waiting and keeps it pending). The exit code\n"
+            "is 0 if every one was accepted, else the most serious of theirs: 130, 3, 7, 6,\n"
+            "4, 1, then 5 (what waiting fixes comes last)."
         ),
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    create.add_argument("resource", metavar="RESOURCE", help=resource_help)
+    create.add_argument("resource", metavar="RESOURCE", nargs="*", help=resource_help)
+    everything = create.add_mutually_exclusive_group()
+    everything.add_argument(
+        "--all-apps", action="store_true", help="every application (after any RESOURCE)"
+    )
+    everything.add_argument(
+        "--all-databases", action="store_true", help="every database (after any RESOURCE)"
+    )
+    create.add_argument(
+        "--fit",
+        action="store_true",
+        help="when the daily quota cannot cover them all, send the ones that fit (in the "
+        "order given) instead of nothing",
+    )
+    create.set_defaults(usage_error=create.error)
     create.add_argument(
         "--wait",
         action="store_true",
-        help="if it is still being generated, wait until it is listed",
+        help="if it is still being generated, wait until it is listed (each of several)",
     )
     create.add_argument(
         "--timeout",
@@ -179,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print the outcome as one JSON object (outcome, resource, snapshot, UTC times; "
-        "never the key or a signed URL)",
+        "never the key or a signed URL); for several, a list of them in the order given",
     )
 
     download = commands.add_parser(
@@ -274,6 +304,8 @@ def main(argv: Sequence[str]) -> int:
     """Run ``sqtui snapshots`` with ``argv`` (the words after ``snapshots``); the exit code."""
     try:
         args = build_parser().parse_args(list(argv))
+        if args.command == "create" and not (args.resource or args.all_apps or args.all_databases):
+            args.usage_error("give a RESOURCE, or --all-apps or --all-databases")
     except SystemExit as done:
         # --help and usage errors: argparse has printed what it had to say.
         return done.code if isinstance(done.code, int) else ExitCode.USAGE
