@@ -106,9 +106,13 @@ async def plan_for(session: Session, resources: Sequence[Resource]) -> BatchPlan
 class BatchState:
     """Where a running batch stands, for a line such as ``3 queued · next in 4 s``."""
 
+    # Not sent yet, the next one included.
     queued: int
+    # Sent and answered (whatever the answer).
     sent: int
+    # The one to send next (None once the batch is over).
     next: Resource | None
+    # Seconds until it may be sent (0 while it is being sent).
     next_in: float
     # The next resource's create is under way (sent, not answered yet).
     sending: bool = False
