@@ -152,9 +152,11 @@ def check_hostile(rid: str, version: str, profile: str, folder: str) -> None:
         assert argv is not None and command is not None
         assert shlex.split(command) == argv
         args = parsed(command)
+        # `create` takes one or more resources (a batch); the recorded one is alone.
+        resource = [rid] if action is Action.CREATE else rid
         assert (args.command, args.resource, args.profile, args.api_url) == (
             action.value,
-            rid,
+            resource,
             profile,
             LOCAL_API,
         )
