@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -56,6 +56,8 @@ from sqtui.api.parsing import (
 )
 from sqtui.api.signed_url import redact_text
 from sqtui.display import mask
+
+T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.squarecloud.app/v2"
 DEFAULT_TIMEOUT = 20.0
@@ -382,14 +384,12 @@ class SquareCloudClient:
         arrives (retried as :meth:`_send` retries); another answer is read whole."""
         url = self.base_url + path
         headers = {"Authorization": self._key}
-        attempts = 1 + self.retries
-        http = await self._pool(method, path)
-        for attempt in range(1, attempts + 1):
-            started = time.monotonic()
+
+        async def once(http: httpx.AsyncClient) -> tuple[httpx.Response, ManualTimesReader | None]:
+            request = http.build_request(method, url, params=params, headers=headers)
+            response = await http.send(request, stream=True)
             reader: ManualTimesReader | None = None
             try:
-                request = http.build_request(method, url, params=params, headers=headers)
-                response = await http.send(request, stream=True)
                 try:
                     if 200 <= response.status_code < 300:
                         reader = ManualTimesReader(response.status_code)
@@ -399,27 +399,12 @@ class SquareCloudClient:
                         await response.aread()
                 finally:
                     await response.aclose()
-            except httpx.TransportError as error:
-                log.warning("%s %s: %s (attempt %d)", method, path, type(error).__name__, attempt)
-                if attempt < attempts:
-                    await self._sleep(self.backoff * 2 ** (attempt - 1))
-                    continue
-                raise network_error(method, path, error) from None
             except ValueError:
                 # Not JSON (or not UTF-8): said as every other route says it.
                 raise self._not_json(response) from None
-            log.info(
-                "%s %s: HTTP %d in %.0f ms",
-                method,
-                path,
-                response.status_code,
-                (time.monotonic() - started) * 1000,
-            )
-            if response.status_code >= 500 and attempt < attempts:
-                await self._sleep(self.backoff * 2 ** (attempt - 1))
-                continue
             return response, reader
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        return await self._retrying(method, path, once)
 
     async def _user_id_if_needed(self, data: object) -> str | None:
         # Only older listings without ``url`` need the user id to build one.
@@ -450,19 +435,35 @@ class SquareCloudClient:
         """Send one API request; GETs are retried on network errors and 5xx."""
         url = self.base_url + path
         headers = {"Authorization": self._key} if authorized else {}
+
+        async def once(http: httpx.AsyncClient) -> tuple[httpx.Response, None]:
+            response = await http.request(
+                method,
+                url,
+                params=params,
+                json=payload,
+                headers=headers,
+                timeout=read_timeout if read_timeout is not None else self.timeout,
+            )
+            return response, None
+
+        response, _ = await self._retrying(method, path, once)
+        return response
+
+    async def _retrying(
+        self,
+        method: str,
+        path: str,
+        once: Callable[[httpx.AsyncClient], Awaitable[tuple[httpx.Response, T]]],
+    ) -> tuple[httpx.Response, T]:
+        """Run ``once`` until it answers; GETs again on network errors and 5xx, with
+        backoff. POSTs are sent once: the server may have acted on a lost answer."""
         attempts = 1 + (self.retries if method == "GET" else 0)
         http = await self._pool(method, path)
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
             try:
-                response = await http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=payload,
-                    headers=headers,
-                    timeout=read_timeout if read_timeout is not None else self.timeout,
-                )
+                response, read = await once(http)
             except httpx.TransportError as error:
                 log.warning("%s %s: %s (attempt %d)", method, path, type(error).__name__, attempt)
                 if attempt < attempts:
@@ -479,7 +480,7 @@ class SquareCloudClient:
             if response.status_code >= 500 and attempt < attempts:
                 await self._sleep(self.backoff * 2 ** (attempt - 1))
                 continue
-            return response
+            return response, read
         raise AssertionError("unreachable")  # pragma: no cover
 
     @classmethod
