@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any, TextIO
 from sqtui.api.errors import ApiError
 from sqtui.api.models import Resource, Snapshot
 from sqtui.cli.exit_codes import ExitCode, exit_code_for, exit_code_for_refusal
+from sqtui.cli.interrupt import on_ctrl_c
 from sqtui.cli.output import dump, iso, resource_json, result, say, snapshot_json, snapshot_label
 from sqtui.cli.run import Run, Stop
 from sqtui.display import local_time, printable, shown_name
@@ -340,7 +340,6 @@ class _BatchProgress:
 def _interrupts(cancel: BatchCancel, progress: _BatchProgress) -> Iterator[None]:
     """Ctrl-C sends nothing more; a second one stops waiting (what is under way stays
     pending). POSIX only: elsewhere Ctrl-C cancels at once, handled by the caller."""
-    loop = asyncio.get_running_loop()
     task = asyncio.current_task()
 
     def pressed() -> None:
@@ -355,17 +354,8 @@ def _interrupts(cancel: BatchCancel, progress: _BatchProgress) -> Iterator[None]
             "(Ctrl-C again stops waiting; it stays pending, never sent again)."
         )
 
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        loop.add_signal_handler(signal.SIGINT, pressed)
-    except (NotImplementedError, RuntimeError, ValueError):
+    with on_ctrl_c(pressed):
         yield
-        return
-    try:
-        yield
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
-        signal.signal(signal.SIGINT, previous)
 
 
 async def _chosen(run: Run, args: CreateArgs) -> list[Resource]:

@@ -17,16 +17,14 @@ standard error, and the exit code is the same)::
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqtui.cli.exit_codes import ExitCode
+from sqtui.cli.interrupt import on_ctrl_c
 from sqtui.cli.output import (
     ProgressLine,
     dump,
@@ -58,24 +56,6 @@ class DownloadArgs:
     before: datetime | None = None
 
 
-@contextlib.contextmanager
-def interrupt_sets(event: asyncio.Event) -> Iterator[None]:
-    """While inside, Ctrl-C sets ``event`` instead of cancelling the command (POSIX only)."""
-    loop = asyncio.get_running_loop()
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        loop.add_signal_handler(signal.SIGINT, event.set)
-    except (NotImplementedError, RuntimeError, ValueError):
-        # Windows or not the main thread: Ctrl-C cancels the task, handled by the caller.
-        yield
-        return
-    try:
-        yield
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
-        signal.signal(signal.SIGINT, previous)
-
-
 def _destination_dir(run: Run, args: DownloadArgs) -> Path:
     directory = absolute(args.output or run.settings.downloads)
     if directory.exists() and not directory.is_dir():
@@ -105,7 +85,7 @@ async def download(run: Run, args: DownloadArgs) -> ExitCode:
     cancel = asyncio.Event()
     started_at = run.now()
     try:
-        with interrupt_sets(cancel):
+        with on_ctrl_c(cancel.set):
             outcome = await download_snapshot(
                 run.session,
                 run.workspace.engine,
