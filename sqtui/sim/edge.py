@@ -30,13 +30,17 @@ class EdgeMiddleware:
             return
         method, path = scope["method"], scope["path"]
         fault = self.sim.take_fault(method, path)
-        seen: dict[str, Any] = {"status": 500, "sent": 0, "dropped": False}
+        seen: dict[str, Any] = {"status": 500, "sent": 0, "dropped": False, "gone": False}
         limit = fault.drop_after_bytes if fault is not None else None
 
         async def observed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
             elif message["type"] == "http.response.body":
+                if seen["gone"]:
+                    # The client hung up: the server drops what is handed to it now.
+                    await send(message)
+                    return
                 body: bytes = message.get("body", b"")
                 room = limit - seen["sent"] if limit is not None else len(body)
                 if len(body) > room or (
@@ -52,6 +56,12 @@ class EdgeMiddleware:
                 seen["sent"] += len(body)
             await send(message)
 
+        async def observed_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                seen["gone"] = True
+            return message
+
         latency = self.sim.config.latency_ms
         try:
             if latency > 0:
@@ -61,9 +71,9 @@ class EdgeMiddleware:
                 await self.sim.config.sleep(self.sim.config.scaled(fault.delay))
             if fault is not None and fault.replaces_answer:
                 scope[CODE_KEY] = fault.code
-                await _fault_response(scope, fault)(scope, receive, observed_send)
+                await _fault_response(scope, fault)(scope, observed_receive, observed_send)
             else:
-                await self.app(scope, receive, observed_send)
+                await self.app(scope, observed_receive, observed_send)
         finally:
             download = None
             if path.startswith("/snapshots/"):

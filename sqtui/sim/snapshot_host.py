@@ -6,6 +6,7 @@ needs; a shorter range (a look inside the archive) is made on demand (``archive.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from email.utils import formatdate
@@ -87,6 +88,9 @@ class SnapshotHost:
         async def body() -> AsyncIterator[bytes]:
             for chunk in chunks:
                 yield chunk
+                # Once the client has gone the server's send no longer waits: this yield
+                # lets Starlette see the disconnect and stop, rather than run on to the end.
+                await asyncio.sleep(0)
 
         return StreamingResponse(body(), status, headers=headers, media_type="application/zip")
 
