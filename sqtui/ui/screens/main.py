@@ -58,20 +58,30 @@ class MainScreen(Screen[None]):
 
     COMMANDS = {ResourceCommands}
     BINDINGS = [
-        Binding("n", "new_snapshot", "New", tooltip="new snapshot of the selected resource"),
+        Binding(
+            "n",
+            "new_snapshot",
+            "New",
+            tooltip="new snapshot of the selected resource",
+            id="new_snapshot",
+        ),
         Binding(
             "d",
             "download",
             "Download",
             tooltip="download the selected snapshot (a dialog shows where, size, free space)",
+            id="download",
         ),
         Binding(
             "r",
             "restore",
             "Restore",
             tooltip="restore the selected snapshot (safety snapshot, then type the name)",
+            id="restore",
         ),
-        Binding("y", "copy_url", "URL", tooltip="copy its signed download URL (OSC 52)"),
+        Binding(
+            "y", "copy_url", "URL", tooltip="copy its signed download URL (OSC 52)", id="copy_url"
+        ),
         # In help and the palette; the footer keeps its room for q Quit at 80 columns.
         Binding(
             "D",
@@ -79,6 +89,7 @@ class MainScreen(Screen[None]):
             "Diff",
             show=False,
             tooltip="compare the selected snapshot's files with another version",
+            id="diff",
         ),
         Binding(
             "f",
@@ -86,6 +97,7 @@ class MainScreen(Screen[None]):
             "Find",
             show=False,
             tooltip="find a path in every version: when did it change?",
+            id="find",
         ),
         Binding(
             "t",
@@ -94,16 +106,37 @@ class MainScreen(Screen[None]):
             show=False,
             tooltip="time travel: select the newest snapshot taken at or before a moment "
             "(14:00, 2h ago, yesterday 03:00, an ISO time)",
+            id="time_travel",
         ),
-        Binding("h", "history", "History", tooltip="history of creates, downloads, restores"),
-        Binding("slash", "filter", "Filter", tooltip="filter the apps and databases (fuzzy)"),
-        Binding("ctrl+r", "refresh", "Refresh", show=False, tooltip="reload the account now"),
+        Binding(
+            "h",
+            "history",
+            "History",
+            tooltip="history of creates, downloads, restores",
+            id="history",
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            tooltip="filter the apps and databases (fuzzy)",
+            id="filter",
+        ),
+        Binding(
+            "ctrl+r",
+            "refresh",
+            "Refresh",
+            show=False,
+            tooltip="reload the account now",
+            id="refresh",
+        ),
         Binding(
             "escape",
             "clear_filter",
             "Clear filter",
             show=False,
             tooltip="clear the filter: show every app and database again",
+            id="clear_filter",
         ),
     ]
 

@@ -48,11 +48,11 @@ class ResourceList(OptionList):
     """
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, tooltip="move down"),
-        Binding("k,up", "cursor_up", "Up", show=False, tooltip="move up"),
-        Binding("g,home", "first", "First", show=False, tooltip="first resource"),
-        Binding("G,end", "last", "Last", show=False, tooltip="last resource"),
-        Binding("enter", "select", "Open", show=False, tooltip="open: its snapshots"),
+        Binding("j,down", "cursor_down", "Down", show=False, tooltip="move down", id="down"),
+        Binding("k,up", "cursor_up", "Up", show=False, tooltip="move up", id="up"),
+        Binding("g,home", "first", "First", show=False, tooltip="first resource", id="top"),
+        Binding("G,end", "last", "Last", show=False, tooltip="last resource", id="bottom"),
+        Binding("enter", "select", "Open", show=False, tooltip="open: its snapshots", id="open"),
     ]
 
     def action_cursor_down(self) -> None:
@@ -186,7 +186,14 @@ class Sidebar(Vertical):
         """The filter hides every resource: nothing is selected any more."""
 
     BINDINGS = [
-        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="clear the filter")
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            tooltip="clear the filter",
+            id="clear_filter",
+        )
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
