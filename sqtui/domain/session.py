@@ -106,6 +106,7 @@ class Session:
         pending_timeout: timedelta = DEFAULT_TIMEOUT,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         warn: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
@@ -121,6 +122,8 @@ class Session:
         self.pending_timeout = pending_timeout
         self.now = now
         self.monotonic = monotonic
+        # Waits on the same clock as ``monotonic`` (a batch's pacing).
+        self.sleep = sleep
         # Told, in one sentence, why the cached view could not be used.
         self.warn = warn
         # The resource last viewed, kept in the cached view per profile.

@@ -6,9 +6,10 @@ directory are wired the same way whichever face is used.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,6 +66,7 @@ def open_workspace(
     transport: httpx.AsyncBaseTransport | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     warn: Callable[[str], None] | None = None,
 ) -> Workspace:
     """Wire a session for ``key``: creates made before this run keep their cooldowns.
@@ -95,6 +97,7 @@ def open_workspace(
         pending_timeout=timedelta(minutes=settings.pending_timeout_minutes),
         now=now,
         monotonic=monotonic,
+        sleep=sleep,
         warn=warn,
     )
     recall_creates(session, history)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,6 +112,7 @@ class SqtuiApp(App[None]):
         transport_factory: Callable[[], httpx.AsyncBaseTransport | None] = lambda: None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         super().__init__()
         self.register_theme(HIGH_CONTRAST)
@@ -118,6 +120,8 @@ class SqtuiApp(App[None]):
         self.transport_factory = transport_factory
         self.now = now
         self.monotonic = monotonic
+        # Waits on the clock of ``monotonic`` (a batch's pacing); a test's fake clock.
+        self.sleep = sleep
         self.workspace: Workspace | None = None
         self._quit_question: ConfirmScreen | None = None
 
@@ -169,6 +173,7 @@ class SqtuiApp(App[None]):
             transport=self.transport_factory(),
             now=self.now,
             monotonic=self.monotonic,
+            sleep=self.sleep,
             warn=lambda text: self.notify(text, severity="warning", markup=False),
         )
         # On its way while the main screen is built and drawn.
