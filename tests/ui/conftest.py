@@ -73,6 +73,7 @@ def make_harness(tmp_path: Path) -> Callable[..., Harness]:
         if fixed_clock is not None:
             extra["now"] = lambda: datetime.fromtimestamp(fixed_clock(), tz=UTC)
             extra["monotonic"] = fixed_clock
+            extra["sleep"] = fixed_clock.sleep
         app = SqtuiApp(
             settings,
             transport_factory=lambda: httpx.ASGITransport(app=sim_app),

@@ -37,6 +37,13 @@ if TYPE_CHECKING:
         download_snapshot,
         fresh_link,
     )
+    from sqtui.domain.flows.newest import (
+        BatchDownload,
+        Fetch,
+        NewestPick,
+        newest_of_each,
+        plan_downloads,
+    )
     from sqtui.domain.flows.restore import (
         RestoreOutcome,
         RestoreState,
@@ -63,6 +70,11 @@ _MODULE_OF = {
     "DownloadState": "download",
     "download_snapshot": "download",
     "fresh_link": "download",
+    "BatchDownload": "newest",
+    "Fetch": "newest",
+    "NewestPick": "newest",
+    "newest_of_each": "newest",
+    "plan_downloads": "newest",
     "RestoreOutcome": "restore",
     "RestoreState": "restore",
     "confirms_restore": "restore",
@@ -71,6 +83,7 @@ _MODULE_OF = {
 
 __all__ = [
     "BatchCancel",
+    "BatchDownload",
     "BatchEnd",
     "BatchPlan",
     "BatchResult",
@@ -79,6 +92,8 @@ __all__ = [
     "CreateState",
     "DownloadOutcome",
     "DownloadState",
+    "Fetch",
+    "NewestPick",
     "RestoreOutcome",
     "RestoreState",
     "WaitOutcome",
@@ -87,7 +102,9 @@ __all__ = [
     "create_snapshot",
     "download_snapshot",
     "fresh_link",
+    "newest_of_each",
     "plan_batch",
+    "plan_downloads",
     "plan_for",
     "restore_snapshot",
     "run_batch",

@@ -175,6 +175,26 @@ class BatchResult:
             and all(o.accepted for o in self.outcomes)
         )
 
+    def summary(self) -> str:
+        """``3 sent: 2 ready, 1 pending.``; a cancel or a stop says what was not sent,
+        and those the quota left out are named."""
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes:
+            counts[outcome.state.value] = counts.get(outcome.state.value, 0) + 1
+        parts = ", ".join(f"{n} {word}" for word, n in counts.items())
+        said = f"{len(self.outcomes)} sent" + (f": {parts}" if parts else "")
+        unsent = ", ".join(shown_name(r.name) for r in self.not_sent) or "none"
+        if self.end is BatchEnd.CANCELLED:
+            said = f"Cancelled: {said}; not sent: {unsent}"
+        elif self.end is BatchEnd.STOPPED and self.stopped_by is not None:
+            why = self.stopped_by.why.removeprefix("Not sent: ").rstrip(".")
+            stop = shown_name(self.stopped_by.resource.name)
+            said = f"Stopped at {stop} ({why}): {said}; not sent: {unsent}"
+        if self.plan.left_out:
+            left = ", ".join(shown_name(r.name) for r in self.plan.left_out)
+            said += f"; left out, no room in today's quota: {left}"
+        return said + "."
+
 
 def stops_the_rest(outcome: CreateOutcome) -> bool:
     """A quota refusal, ``RATE_LIMITED`` or a refused key: every next create would fail."""
@@ -194,7 +214,7 @@ async def run_batch(
     on_state: Callable[[BatchState], None] | None = None,
     on_outcome: Callable[[CreateOutcome], None] | None = None,
     cancel: BatchCancel | None = None,
-    sleep: Sleep = asyncio.sleep,
+    sleep: Sleep | None = None,
 ) -> BatchResult:
     """Send one create of each of ``resources``, paced, in order; each outcome recorded.
 
@@ -205,6 +225,7 @@ async def run_batch(
     checked against the quota when its turn comes). Raises
     :class:`~sqtui.api.errors.ApiError` when the quota cannot be counted (nothing sent).
     """
+    sleep = sleep or session.sleep
     plan = await plan_for(session, resources)
     queue = list(plan.fits if only_what_fits else plan.resources)
     outcomes: list[CreateOutcome] = []
@@ -259,7 +280,8 @@ def _next(
     The first in the queue free when the account's pace allows; a resource still in
     its own cooldown lets the others go first, unless it frees first.
     """
-    pace = session.cooldowns.user_seconds + PACE_MARGIN_SECONDS
+    # The demo's faster clock shortens the margin with the cooldown.
+    pace = session.cooldowns.user_seconds + PACE_MARGIN_SECONDS / session.time_scale
     sent = [t for t in (last_sent, session.cooldowns.last_user) if t is not None]
     paced_at = max(sent) + pace if sent else now
     best: tuple[float, Resource] | None = None

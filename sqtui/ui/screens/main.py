@@ -30,6 +30,7 @@ from sqtui.ui.keys import bindings_of
 from sqtui.ui.messages import KeyRefused, ResourceHighlighted, ResourceOpened, SnapshotActivity
 from sqtui.ui.pending_watch import PendingWatch
 from sqtui.ui.screens.account_loader import AccountLoader
+from sqtui.ui.screens.batch_run import BatchRun
 from sqtui.ui.screens.restore_run import RestoreRun
 from sqtui.ui.screens.selection import copy_url, picked_snapshot
 from sqtui.ui.widgets.downloads_panel import DownloadsPanel
@@ -42,6 +43,7 @@ from sqtui.ui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from sqtui.domain.flows.create import CreateOutcome
     from sqtui.ui.screens.download_dialog import DownloadChoice
 
 # What is opened from here (inside a snapshot, history, the download dialog) is
@@ -135,8 +137,16 @@ class MainScreen(Screen[None]):
             "clear_filter",
             "Clear filter",
             show=False,
-            tooltip="clear the filter: show every app and database again",
+            tooltip="unmark the marked resources, else clear the filter",
             id="clear_filter",
+        ),
+        # In the footer only while a batch runs.
+        Binding(
+            "X",
+            "stop_batch",
+            "Stop batch",
+            tooltip="stop the batch of snapshots: nothing more is sent",
+            id="stop_batch",
         ),
     ]
 
@@ -150,6 +160,7 @@ class MainScreen(Screen[None]):
         self.current: Resource | None = None
         self.pending_watch = PendingWatch(self, self.session, self.report)
         self.restores = RestoreRun(self)
+        self.batches = BatchRun(self)
         self.loader = AccountLoader(self)
 
     def compose(self) -> ComposeResult:
@@ -160,6 +171,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="main"):
                 yield Static("", id="title", markup=False)
                 yield SnapshotTable(pending_timeout=self.session.pending_timeout, id="snapshots")
+                yield Static("", id="batch", markup=False)
                 yield DownloadsPanel(self.workspace, id="downloads")
                 yield QuotaGauge(id="quota")
         yield KeysFooter()
@@ -254,6 +266,14 @@ class MainScreen(Screen[None]):
         line.append(f"  ({detail})", style="dim")
         title.update(line)
 
+    def show_batch(self) -> None:
+        """The batch line: what is marked, and a batch's queue; hidden when neither."""
+        line = self.batches.line(self.sidebar.marked)
+        batch = self.query_one("#batch", Static)
+        batch.display = line is not None
+        if line is not None:
+            batch.update(line)
+
     def show_quota(self) -> None:
         """Redraw the quota gauge."""
         with contextlib.suppress(NoMatches):
@@ -292,6 +312,10 @@ class MainScreen(Screen[None]):
         self.show_snapshots()
         self.loader.listing(resource, settle=LISTING_SETTLE_SECONDS)
 
+    @on(Sidebar.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.show_batch()
+
     @on(Sidebar.NothingShown)
     def _nothing_shown(self) -> None:
         # A filter that matches nothing selects nothing: no key may act on the
@@ -307,7 +331,10 @@ class MainScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Read-only mode hides what it turns off from the footer (see :meth:`on_key`)."""
+        """Read-only mode hides what it turns off from the footer (see :meth:`on_key`);
+        stopping a batch is offered while one runs."""
+        if action == "stop_batch":
+            return self.batches.running
         return not (action in self.CHANGES and self.session.read_only)
 
     def on_key(self, event: events.Key) -> None:
@@ -337,7 +364,12 @@ class MainScreen(Screen[None]):
         return True
 
     def action_new_snapshot(self) -> None:
-        """``n``: snapshot the selected resource now (checked against quota and cooldowns)."""
+        """``n``: snapshot the selected resource now (checked against quota and cooldowns);
+        with resources marked, one of each, paced."""
+        marked = self.sidebar.marked
+        if marked and not self.session.read_only:
+            self.batches.create(marked)
+            return
         if self.nothing_selected():
             return
         resource = self.sidebar.highlighted_resource or self.current
@@ -347,15 +379,27 @@ class MainScreen(Screen[None]):
         self.create_snapshot(resource)
 
     def action_clear_filter(self) -> None:
-        """``escape``: clear the sidebar's filter from anywhere, keeping the selection."""
-        self.sidebar.clear_filter()
+        """``escape``: unmark what is marked, else clear the sidebar's filter (from
+        anywhere, keeping the selection)."""
+        if not self.sidebar.clear_marks():
+            self.sidebar.clear_filter()
+
+    def action_stop_batch(self) -> None:
+        """``X``: stop the batch of snapshots; nothing more is sent."""
+        self.batches.stop()
 
     @work(group="create")
     async def create_snapshot(self, resource: Resource) -> None:
         """Run the create flow; a pending row shows at once and turns ready when listed."""
-        from sqtui.domain.flows.create import CreateState, create_snapshot
+        from sqtui.domain.flows.create import create_snapshot
 
-        outcome = await create_snapshot(self.session, resource)
+        self.show_create_outcome(await create_snapshot(self.session, resource))
+
+    def show_create_outcome(self, outcome: CreateOutcome) -> None:
+        """Say how a create ended; follow its row, watch it while pending."""
+        from sqtui.domain.flows.create import CreateState
+
+        resource = outcome.resource
         if outcome.state is CreateState.REFUSED:
             assert outcome.refusal is not None
             self.notify(
@@ -384,7 +428,12 @@ class MainScreen(Screen[None]):
         copy_url(self)
 
     def action_download(self) -> None:
-        """``d``: download the selected snapshot (a dialog confirms where)."""
+        """``d``: download the selected snapshot (a dialog confirms where); with resources
+        marked, the newest snapshot of each."""
+        marked = self.sidebar.marked
+        if marked:
+            self.batches.download(marked)
+            return
         picked = self.picked("download")
         if picked is not None:
             self.download_snapshot(*picked)
@@ -500,7 +549,7 @@ class MainScreen(Screen[None]):
             if p.reason == "requesting"
         ]
         work += [f"downloading {shown_name(t.label)}" for t in self.downloads.running]
-        return work + self.restores.busy()
+        return work + self.restores.busy() + self.batches.busy()
 
     def report(self, error: ApiError, what: str) -> None:
         """Say that ``what`` failed; a refused key leads back to the login screen."""

@@ -53,7 +53,55 @@ class ResourceList(OptionList):
         Binding("g,home", "first", "First", show=False, tooltip="first resource", id="top"),
         Binding("G,end", "last", "Last", show=False, tooltip="last resource", id="bottom"),
         Binding("enter", "select", "Open", show=False, tooltip="open: its snapshots", id="open"),
+        Binding(
+            "space",
+            "mark",
+            "Mark",
+            show=False,
+            tooltip="mark or unmark it for a batch (n snapshots, d downloads each marked)",
+            id="mark",
+        ),
+        Binding(
+            "shift+down",
+            "mark_step(1)",
+            "Mark down",
+            show=False,
+            tooltip="mark it and the next one (extends the marks)",
+            id="mark_down",
+        ),
+        Binding(
+            "shift+up",
+            "mark_step(-1)",
+            "Mark up",
+            show=False,
+            tooltip="mark it and the one before (extends the marks)",
+            id="mark_up",
+        ),
+        Binding(
+            "asterisk",
+            "mark_all",
+            "Mark all",
+            show=False,
+            tooltip="mark every resource shown (the filter's matches); again unmarks them",
+            id="mark_all",
+        ),
     ]
+
+    @property
+    def _sidebar(self) -> Sidebar:
+        return self.query_ancestor(Sidebar)
+
+    def action_mark(self) -> None:
+        """Mark or unmark the resource under the cursor."""
+        self._sidebar.toggle_mark()
+
+    def action_mark_step(self, direction: int) -> None:
+        """Mark the resource under the cursor, move, and mark the next one too."""
+        self._sidebar.extend_marks(direction)
+
+    def action_mark_all(self) -> None:
+        """Mark every resource shown; if all are marked already, unmark them."""
+        self._sidebar.mark_all_shown()
 
     def action_cursor_down(self) -> None:
         """Move to the next resource; stay on the last one."""
@@ -118,7 +166,7 @@ class _Line(Visual):
 class _Row:
     """One resource's line, kept while it looks the same (``look``)."""
 
-    look: tuple[Resource, bool | None, str, bool]
+    look: tuple[Resource, bool | None, str, bool, bool]
     option: Option
     name: str  # as the filter matches it: printable, lower case
 
@@ -185,6 +233,9 @@ class Sidebar(Vertical):
     class NothingShown(Message):
         """The filter hides every resource: nothing is selected any more."""
 
+    class MarksChanged(Message):
+        """Resources were marked or unmarked (:attr:`Sidebar.marked` says which)."""
+
     BINDINGS = [
         Binding(
             "escape",
@@ -214,6 +265,8 @@ class Sidebar(Vertical):
         self._shown: list[Resource] = []
         self._selected_id: str | None = None
         self._announced_id: str | None = None
+        # Marked for a batch, in the order marked (a batch is sent in that order).
+        self._marked: dict[str, None] = {}
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ filter", id="filter")
@@ -264,6 +317,11 @@ class Sidebar(Vertical):
         for resource in unique.values():
             self._totals[resource.kind] += 1
         self._rows = {rid: row for rid, row in self._rows.items() if rid in unique}
+        gone = [rid for rid in self._marked if rid not in unique]
+        for rid in gone:
+            del self._marked[rid]
+        if gone and self.is_mounted:
+            self.post_message(self.MarksChanged())
         self._rows_current = False
         self._filter.forget()
         self._rebuild()
@@ -286,9 +344,10 @@ class Sidebar(Vertical):
         status = self.statuses.get(resource.id)
         activity = self.busy.get(resource.id, "")
         fits = bool(activity) and (
-            len(self._short_name(resource)) + len(activity) + 5 <= self.size.width
+            len(self._short_name(resource)) + len(activity) + 7 <= self.size.width
         )
-        look = (resource, None if status is None else status.running, activity, fits)
+        marked = resource.id in self._marked
+        look = (resource, None if status is None else status.running, activity, fits, marked)
         row = self._rows.get(resource.id)
         if row is None or row.look != look:
             option = Option(_Line(self._label(resource)), id=resource.id)
@@ -360,11 +419,16 @@ class Sidebar(Vertical):
     def _label(self, resource: Resource) -> Text:
         status = self.statuses.get(resource.id)
         activity = self.busy.get(resource.id)
+        # A marked resource's name is ticked and bold: seen without colour too.
+        mark = Text("✓ ", style="bold cyan") if resource.id in self._marked else Text()
+        name_style = "bold" if resource.id in self._marked else ""
         if activity:
             # Replaces the running dot; the word follows the name when it fits.
             name = self._short_name(resource)
-            label = Text.assemble(Text("⟲ ", style="bold yellow"), Text(name))
-            if len(name) + len(activity) + 5 <= self.size.width:
+            label = Text.assemble(
+                Text("⟲ ", style="bold yellow"), mark, Text(name, style=name_style)
+            )
+            if len(name) + len(mark) + len(activity) + 5 <= self.size.width:
                 label.append(f" {activity}", style="bold yellow")
             label.no_wrap = True
             label.overflow = "ellipsis"
@@ -375,7 +439,7 @@ class Sidebar(Vertical):
             dot = Text("● ", style="green")
         else:
             dot = Text("○ ", style="dim")
-        label = Text.assemble(dot, Text(self._short_name(resource)))
+        label = Text.assemble(dot, mark, Text(self._short_name(resource), style=name_style))
         label.no_wrap = True
         label.overflow = "ellipsis"
         return label
@@ -426,9 +490,72 @@ class Sidebar(Vertical):
         return bool(self.resources) and not self._shown
 
     def action_clear_filter(self) -> None:
-        """Empty the filter and go back to the list."""
-        self.clear_filter()
+        """In the filter box: empty it and go back to the list. In the list: unmark what
+        is marked, else empty the filter."""
+        if self.filter_input.has_focus or not self.clear_marks():
+            self.clear_filter()
         self.option_list.focus()
+
+    # -- marks for a batch ---------------------------------------------------------------
+
+    @property
+    def marked(self) -> tuple[Resource, ...]:
+        """The marked resources, in the order they were marked."""
+        return tuple(self._by_id[rid] for rid in self._marked if rid in self._by_id)
+
+    def toggle_mark(self) -> None:
+        """Mark the resource under the cursor, or unmark it."""
+        resource = self.highlighted_resource
+        if resource is None:
+            return
+        if resource.id in self._marked:
+            del self._marked[resource.id]
+        else:
+            self._marked[resource.id] = None
+        self._marks_changed()
+
+    def extend_marks(self, direction: int) -> None:
+        """Mark the resource under the cursor, step ``direction``, and mark that one."""
+        resource = self.highlighted_resource
+        if resource is None:
+            return
+        self._marked.setdefault(resource.id, None)
+        option_list = self.option_list
+        option_list.action_cursor_down() if direction > 0 else option_list.action_cursor_up()
+        moved = self.highlighted_resource
+        if moved is not None:
+            self._marked.setdefault(moved.id, None)
+        self._marks_changed()
+
+    def mark_all_shown(self) -> None:
+        """Mark every resource the filter shows, in the list's order; if every one of them
+        is marked already, unmark them instead."""
+        shown = [r for kind in ResourceKind for r in self._shown if r.kind is kind]
+        if shown and all(r.id in self._marked for r in shown):
+            for resource in shown:
+                del self._marked[resource.id]
+        else:
+            for resource in shown:
+                self._marked.setdefault(resource.id, None)
+        self._marks_changed()
+
+    def clear_marks(self) -> bool:
+        """Unmark everything; False if nothing was marked."""
+        if not self._marked:
+            return False
+        self._marked.clear()
+        self._marks_changed()
+        return True
+
+    def _marks_changed(self) -> None:
+        # Where the cursor is now, even before its highlight message arrives: the
+        # rebuild puts it back on the selected resource.
+        current = self.highlighted_resource
+        if current is not None:
+            self._selected_id = current.id
+        self._rows_current = False
+        self._rebuild()
+        self.post_message(self.MarksChanged())
 
     def focus_filter(self) -> None:
         """Put the cursor in the filter box."""

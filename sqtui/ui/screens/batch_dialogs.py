@@ -1,0 +1,210 @@
+"""The two questions a batch asks: snapshot the marked resources, download their newest.
+
+Both only show what the domain worked out (:class:`~sqtui.domain.flows.batch.BatchPlan`,
+:class:`~sqtui.domain.flows.newest.BatchDownload`) and return the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from sqtui.display import age_text, local_time, seconds_text, shown_name, size_text
+from sqtui.domain.download.files import absolute
+from sqtui.domain.flows.batch import BatchPlan
+from sqtui.domain.flows.newest import BatchDownload, NewestPick, plan_downloads
+
+# Rows listed in a dialog; more are counted, not listed (``* `` may mark hundreds).
+LISTED = 8
+NAME_WIDTH = 40
+
+
+def _more(rows: Table, hidden: int) -> None:
+    if hidden > 0:
+        rows.add_row("", Text(f"… and {hidden} more", style="dim"))
+
+
+class BatchCreateDialog(ModalScreen[bool]):
+    """``n`` on marked resources: what will be sent, in which order, and what the quota
+    leaves out. ``enter`` sends, ``escape`` cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+
+    def __init__(self, plan: BatchPlan, pace_seconds: float, now: datetime) -> None:
+        super().__init__()
+        self.plan = plan
+        self.pace_seconds = pace_seconds
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        fits = plan.fits
+        rows = Table.grid(padding=(0, 1))
+        rows.add_column(style="dim", justify="right", no_wrap=True)
+        rows.add_column(no_wrap=True, overflow="ellipsis")
+        for number, resource in enumerate(fits[:LISTED], 1):
+            rows.add_row(
+                f"{number}.",
+                Text.assemble(
+                    shown_name(resource.name, NAME_WIDTH), (f"  {resource.kind.label}", "dim")
+                ),
+            )
+        _more(rows, len(fits) - LISTED)
+        for resource in plan.left_out[:LISTED]:
+            rows.add_row("✗", Text(f"{shown_name(resource.name, NAME_WIDTH)}  left out"))
+        _more(rows, len(plan.left_out) - LISTED)
+        took = seconds_text(round(self.pace_seconds * (len(fits) - 1)))
+        pace = seconds_text(round(self.pace_seconds))
+        how = (
+            f"One at a time, in this order, at least {pace} apart (about {took} in all), "
+            "so the API's cooldown is never hit. A resource in its own cooldown goes last."
+            if len(fits) > 1
+            else "One create, checked against the cooldowns first."
+        )
+        with Vertical(classes="dialog", id="batch-create"):
+            yield Static(
+                Text(f"Snapshot {len(fits)} of {len(plan.resources)} marked", style="bold")
+                if plan.left_out
+                else Text(f"Snapshot {len(fits)} marked", style="bold"),
+                classes="title",
+            )
+            yield Static(rows, id="batch-rows")
+            yield Static(Text(how, style="dim"), id="batch-how")
+            if plan.left_out:
+                yield Static(Text(plan.sentence(self.now)), id="batch-quota", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button(f"Send {len(fits)}", variant="primary", id="send")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#send", Button).focus()
+
+    @on(Button.Pressed, "#send")
+    def _send(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close without sending anything."""
+        self.dismiss(False)
+
+
+class BatchDownloadDialog(ModalScreen[BatchDownload | None]):
+    """``d`` on marked resources: the newest snapshot of each, where they go, the room
+    they need. ``enter`` starts them, ``escape`` cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+
+    def __init__(self, picks: Sequence[NewestPick], directory: Path, now: datetime) -> None:
+        super().__init__()
+        self.picks = tuple(picks)
+        self.directory = directory
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="batch-download"):
+            yield Static(
+                Text(f"Download the newest snapshot of {len(self.picks)} marked", style="bold"),
+                classes="title",
+            )
+            yield Static("", id="batch-rows")
+            yield Static("", id="batch-notes")
+            yield Static(Text("Save in", style="dim"), classes="label")
+            yield Input(str(self.directory), id="directory", compact=True)
+            yield Static("", id="space")
+            with Horizontal(classes="buttons"):
+                yield Button("Download", variant="primary", id="start")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#directory", Input).focus()
+        self._check()
+
+    @property
+    def typed(self) -> str:
+        """The folder as typed, without surrounding blanks."""
+        return self.query_one("#directory", Input).value.strip()
+
+    @property
+    def plan(self) -> BatchDownload:
+        """What would be downloaded into the folder typed so far."""
+        return plan_downloads(self.picks, absolute(Path(self.typed or ".")))
+
+    def _show(self, plan: BatchDownload) -> None:
+        rows = Table.grid(padding=(0, 2))
+        rows.add_column(no_wrap=True, overflow="ellipsis")
+        rows.add_column(style="dim", no_wrap=True)
+        rows.add_column(justify="right", no_wrap=True)
+        for fetch in plan.fetches[:LISTED]:
+            snap = fetch.snapshot
+            rows.add_row(
+                shown_name(fetch.resource.name, NAME_WIDTH),
+                f"{local_time(snap.modified)} ({age_text(snap.modified, self.now)} ago)",
+                size_text(snap.size),
+            )
+        _more(rows, len(plan.fetches) - LISTED)
+        if len(plan.fetches) > 1:
+            rows.add_row(Text("in all", style="dim"), "", Text(size_text(plan.total), "bold"))
+        self.query_one("#batch-rows", Static).update(rows)
+        notes = self.query_one("#batch-notes", Static)
+        notes.update(Text(" ".join(plan.notes())))
+        notes.display = bool(plan.notes())
+
+    def _check(self) -> bool:
+        """Say whether the downloads can start there, and why not; returns the verdict."""
+        space = self.query_one("#space", Static)
+        start = self.query_one("#start", Button)
+        if not self.typed:
+            # An empty field would mean "wherever sqtui was started from": never guess.
+            space.update(Text("Choose a folder to save in (for example ~/backups)."))
+            space.set_class(True, "error")
+            start.disabled = True
+            return False
+        plan = self.plan
+        self._show(plan)
+        problem = ""
+        line = Text("")
+        try:
+            check = plan.space()
+        except OSError as error:
+            problem = f"That folder cannot be used: {error.strerror or error}."
+        else:
+            line = Text(f"Free space: {size_text(check.free)}", style="dim")
+            if check.partial:
+                line.append(f" · resumes {size_text(check.partial)} downloaded before", "dim")
+            if plan.directory.exists() and not plan.directory.is_dir():
+                problem = "That path is a file, not a folder."
+            elif not plan.fetches:
+                problem = "Nothing to download there."
+            else:
+                problem = check.problem() or ""
+        start.label = f"Download {len(plan.fetches)}" if plan.fetches else "Download"
+        space.update(Text(problem) if problem else line)
+        space.set_class(bool(problem), "error")
+        start.disabled = bool(problem)
+        return not problem
+
+    @on(Input.Changed, "#directory")
+    def _directory_changed(self) -> None:
+        self._check()
+
+    @on(Input.Submitted, "#directory")
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        if self._check():
+            self.dismiss(self.plan)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close without downloading."""
+        self.dismiss(None)
