@@ -31,7 +31,7 @@ NAME_WIDTH = 40
 
 def _more(rows: Table, hidden: int) -> None:
     if hidden > 0:
-        rows.add_row("", Text(f"… and {hidden} more", style="dim"))
+        rows.add_row("", Text(f"… and {hidden} more", style="dim"), "")
 
 
 class BatchCreateDialog(ModalScreen[bool]):
@@ -49,19 +49,19 @@ class BatchCreateDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         plan = self.plan
         fits = plan.fits
-        rows = Table.grid(padding=(0, 1))
+        rows = Table.grid(padding=(0, 2))
         rows.add_column(style="dim", justify="right", no_wrap=True)
         rows.add_column(no_wrap=True, overflow="ellipsis")
+        rows.add_column(style="dim", no_wrap=True)
         for number, resource in enumerate(fits[:LISTED], 1):
-            rows.add_row(
-                f"{number}.",
-                Text.assemble(
-                    shown_name(resource.name, NAME_WIDTH), (f"  {resource.kind.label}", "dim")
-                ),
-            )
+            rows.add_row(f"{number}.", shown_name(resource.name, NAME_WIDTH), resource.kind.label)
         _more(rows, len(fits) - LISTED)
         for resource in plan.left_out[:LISTED]:
-            rows.add_row("✗", Text(f"{shown_name(resource.name, NAME_WIDTH)}  left out"))
+            rows.add_row(
+                Text("✗", style="bold"),
+                shown_name(resource.name, NAME_WIDTH),
+                f"{resource.kind.label}, left out",
+            )
         _more(rows, len(plan.left_out) - LISTED)
         took = seconds_text(round(self.pace_seconds * (len(fits) - 1)))
         pace = seconds_text(round(self.pace_seconds))
@@ -80,8 +80,11 @@ class BatchCreateDialog(ModalScreen[bool]):
             )
             yield Static(rows, id="batch-rows")
             yield Static(Text(how, style="dim"), id="batch-how")
-            if plan.left_out:
-                yield Static(Text(plan.sentence(self.now)), id="batch-quota", classes="error")
+            yield Static(
+                Text(plan.sentence(self.now), style="" if plan.left_out else "dim"),
+                id="batch-quota",
+                classes="error" if plan.left_out else "",
+            )
             with Horizontal(classes="buttons"):
                 yield Button(f"Send {len(fits)}", variant="primary", id="send")
                 yield Button("Cancel", id="cancel")

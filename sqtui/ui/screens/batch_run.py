@@ -89,7 +89,9 @@ class BatchRun:
         self._cancel = BatchCancel()
         self._total = len(plan.fits)
         self.screen.refresh_bindings()
-        self.screen.run_worker(self._run(plan.fits, self._cancel), group="batch")
+        # All of them: the batch plans again (the quota may have moved meanwhile), sends
+        # what fits, and names what it left out.
+        self.screen.run_worker(self._run(plan.resources, self._cancel), group="batch")
 
     async def _run(self, resources: tuple[Resource, ...], cancel: BatchCancel) -> None:
         from sqtui.domain.flows.batch import BatchEnd, run_batch

@@ -140,6 +140,17 @@ class MainScreen(Screen[None]):
             tooltip="unmark the marked resources, else clear the filter",
             id="clear_filter",
         ),
+        # The sidebar's other marking keys are its own; this one works from the table too
+        # (``/`` filter, ``enter``, ``*``, ``n``).
+        Binding(
+            "asterisk",
+            "mark_all",
+            "Mark all",
+            show=False,
+            tooltip="mark every resource the sidebar shows (the filter's matches); "
+            "again unmarks them",
+            id="mark_all",
+        ),
         # In the footer only while a batch runs.
         Binding(
             "X",
@@ -383,6 +394,10 @@ class MainScreen(Screen[None]):
         anywhere, keeping the selection)."""
         if not self.sidebar.clear_marks():
             self.sidebar.clear_filter()
+
+    def action_mark_all(self) -> None:
+        """``*``: mark every resource shown in the sidebar; if all are, unmark them."""
+        self.sidebar.mark_all_shown()
 
     def action_stop_batch(self) -> None:
         """``X``: stop the batch of snapshots; nothing more is sent."""

@@ -77,14 +77,6 @@ class ResourceList(OptionList):
             tooltip="mark it and the one before (extends the marks)",
             id="mark_up",
         ),
-        Binding(
-            "asterisk",
-            "mark_all",
-            "Mark all",
-            show=False,
-            tooltip="mark every resource shown (the filter's matches); again unmarks them",
-            id="mark_all",
-        ),
     ]
 
     @property
@@ -98,10 +90,6 @@ class ResourceList(OptionList):
     def action_mark_step(self, direction: int) -> None:
         """Mark the resource under the cursor, move, and mark the next one too."""
         self._sidebar.extend_marks(direction)
-
-    def action_mark_all(self) -> None:
-        """Mark every resource shown; if all are marked already, unmark them."""
-        self._sidebar.mark_all_shown()
 
     def action_cursor_down(self) -> None:
         """Move to the next resource; stay on the last one."""
