@@ -74,6 +74,7 @@ async def test_three_databases_are_sent_in_order_and_paced_without_a_keep_calm(
     assert result.end is BatchEnd.DONE and result.all_accepted
     assert [o.resource.id for o in result.outcomes] == [d.id for d in dbs]
     assert all(o.state is CreateState.READY for o in result.outcomes)
+    assert result.summary() == "3 sent: 3 ready."
     # Each recorded as a single create would be.
     entries = history.read()[::-1]  # oldest first
     assert [(e.action, e.outcome, e.resource_id) for e in entries] == [
@@ -126,6 +127,9 @@ async def test_the_plan_names_what_the_quota_leaves_out_and_only_that_many_go(
     assert [e["resource"] for e in created(h)[2:]] == [d.id for d in dbs[:2]]
     assert result.plan.left_out == dbs[2:] and not result.all_accepted
     assert result.end is BatchEnd.DONE and refusals(h) == []
+    assert result.summary() == (
+        f"2 sent: 2 ready; left out, no room in today's quota: {dbs[2].name}."
+    )
 
 
 def test_a_plan_keeps_the_order_and_each_resource_once() -> None:
@@ -156,6 +160,9 @@ async def test_a_cancel_after_the_first_sends_nothing_more(make_sim: api.MakeSim
     assert [e["resource"] for e in created(h)] == [dbs[0].id]
     assert result.end is BatchEnd.CANCELLED and result.not_sent == dbs[1:]
     assert len(result.outcomes) == 1 and not result.all_accepted
+    assert result.summary() == (
+        f"Cancelled: 1 sent: 1 ready; not sent: {dbs[1].name}, {dbs[2].name}."
+    )
 
 
 async def test_a_cancel_while_waiting_ends_the_wait_at_once(make_sim: api.MakeSim) -> None:
@@ -201,6 +208,9 @@ async def test_the_servers_daily_limit_stops_the_rest(make_sim: api.MakeSim) -> 
     assert result.stopped_by.error.is_daily_quota
     posts = [e for e in h.sim.events if e.get("method") == "POST"]
     assert len(posts) == 4 + 1
+    said = result.summary()
+    assert said.startswith(f"Stopped at {dbs[0].name} (") and "1 sent: 1 failed" in said
+    assert said.endswith(f"not sent: {dbs[1].name}, {dbs[2].name}.")
 
 
 async def test_one_failure_does_not_stop_the_others_but_rate_limited_does(
