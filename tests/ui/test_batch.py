@@ -37,7 +37,8 @@ def paced_harness(make_harness: Any, clock: FakeClock | None = None, **changes: 
         "sleep": clock.sleep,
     }
     values.update(changes)
-    return make_harness(sim=SimConfig(**values), fixed_clock=clock, time_scale=1.0)
+    harness: Harness = make_harness(sim=SimConfig(**values), fixed_clock=clock, time_scale=1.0)
+    return harness
 
 
 def marked_names(main: MainScreen) -> list[str]:
