@@ -64,6 +64,15 @@ async def mark_databases_bottom_up(pilot: Any, main: MainScreen) -> list[str]:
     return marked_names(main)
 
 
+async def send_three(pilot: Any, h: Harness) -> list[str]:
+    """Mark the three databases, ``n``, and send them from the dialog; their names."""
+    order = await mark_databases_bottom_up(pilot, main_of(h))
+    await pilot.press("n")
+    await wait_for(pilot, lambda: isinstance(h.app.screen, BatchCreateDialog))
+    await pilot.press("enter")
+    return order
+
+
 async def test_space_shift_and_star_mark_escape_unmarks_then_clears_the_filter(
     make_harness: Any,
 ) -> None:
@@ -132,10 +141,7 @@ async def test_the_queue_line_counts_down_and_x_stops_the_rest(make_harness: Any
     async with h.app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, settled(h))
         main = main_of(h)
-        await mark_databases_bottom_up(pilot, main)
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, BatchCreateDialog))
-        await pilot.press("enter")
+        await send_three(pilot, h)
         await wait_for(pilot, lambda: "2 queued · next in 6 s" in batch_line(main))
         assert "X stops it" in batch_line(main)
         assert len(created(h)) == 1
@@ -182,10 +188,7 @@ async def test_quitting_with_a_queue_asks_first(make_harness: Any) -> None:
     async with h.app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, settled(h))
         main = main_of(h)
-        await mark_databases_bottom_up(pilot, main)
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, BatchCreateDialog))
-        await pilot.press("enter")
+        await send_three(pilot, h)
         await wait_for(pilot, lambda: "2 queued" in batch_line(main))
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(h.app.screen, ConfirmScreen))
