@@ -135,6 +135,7 @@ class BatchRun:
     def stop(self) -> None:
         """``X``: send nothing more; a create under way is answered and kept."""
         if self._cancel is None:
+            self.screen.notify("No batch is running.", title="Batch")
             return
         self._cancel.cancel()
         self.screen.show_batch()
