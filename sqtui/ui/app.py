@@ -98,11 +98,25 @@ class SqtuiApp(App[None]):
             "quit",
             "Quit",
             tooltip="quit (asks first while a create, download or restore runs)",
+            id="quit",
         ),
         # Textual's own ctrl+q (and the palette's Quit) reach the same guarded action;
         # declared here too so help lists it. The footer keeps showing q.
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-        Binding("question_mark", "help", "Help", tooltip="this help: every key in force"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit"),
+        Binding(
+            "question_mark", "help", "Help", tooltip="this help: every key in force", id="help"
+        ),
+        # Declared here, with an id, so a keymap can move it: Textual adds its own
+        # (without an id) only when the app declares none. The footer shows it on the right.
+        Binding(
+            App.COMMAND_PALETTE_BINDING,
+            "command_palette",
+            "palette",
+            show=False,
+            priority=True,
+            tooltip="command palette: jump to any app or database, run any action",
+            id="palette",
+        ),
     ]
 
     def __init__(
@@ -210,12 +224,6 @@ class SqtuiApp(App[None]):
         from sqtui.ui.widgets.sidebar import ResourceList, Sidebar
         from sqtui.ui.widgets.snapshot_table import SnapshotTable
 
-        palette = Binding(
-            self.COMMAND_PALETTE_BINDING,
-            "command_palette",
-            "Palette",
-            tooltip="command palette: jump to any app or database, run any action",
-        )
         focus = [
             Binding("tab", "app.focus_next", tooltip="move the focus to the next pane"),
             Binding("shift+tab", "app.focus_previous", tooltip="move the focus back"),
@@ -223,7 +231,7 @@ class SqtuiApp(App[None]):
         return key_rows(
             self,
             [
-                ("Anywhere", [*bindings_of(SqtuiApp), palette, *focus]),
+                ("Anywhere", [*bindings_of(SqtuiApp), *focus]),
                 ("Main screen", bindings_of(MainScreen)),
                 ("Sidebar", bindings_of(Sidebar) + bindings_of(ResourceList)),
                 ("Snapshots", bindings_of(SnapshotTable)),

@@ -33,9 +33,9 @@ class VersionPicker(ModalScreen[str | None]):
     """Pick the version to compare with; the one before is highlighted."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", tooltip="compare nothing"),
-        Binding("j", "down", show=False, tooltip="down"),
-        Binding("k", "up", show=False, tooltip="up"),
+        Binding("escape", "cancel", "Cancel", tooltip="compare nothing", id="cancel"),
+        Binding("j", "down", show=False, tooltip="down", id="down"),
+        Binding("k", "up", show=False, tooltip="up", id="up"),
     ]
 
     def __init__(self, snapshots: list[Snapshot], current: str, default: str | None) -> None:
@@ -119,13 +119,15 @@ class DiffScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back", tooltip="back"),
-        Binding("d", "download", "Download newer", tooltip="download the newer version"),
-        Binding("r", "restore", "Restore newer", tooltip="restore the newer version"),
-        Binding("j", "down", show=False, tooltip="down"),
-        Binding("k", "up", show=False, tooltip="up"),
-        Binding("g", "top", show=False, tooltip="first change"),
-        Binding("G", "bottom", show=False, tooltip="last change"),
+        Binding("escape,q", "back", "Back", tooltip="back", id="back"),
+        Binding(
+            "d", "download", "Download newer", tooltip="download the newer version", id="download"
+        ),
+        Binding("r", "restore", "Restore newer", tooltip="restore the newer version", id="restore"),
+        Binding("j", "down", show=False, tooltip="down", id="down"),
+        Binding("k", "up", show=False, tooltip="up", id="up"),
+        Binding("g", "top", show=False, tooltip="first change", id="top"),
+        Binding("G", "bottom", show=False, tooltip="last change", id="bottom"),
     ]
 
     def __init__(
@@ -250,7 +252,7 @@ class DiffTextScreen(Screen[None]):
     DiffTextScreen RichLog { height: 1fr; background: $surface; }
     """
 
-    BINDINGS = [Binding("escape,q", "back", "Back", tooltip="back to the changes")]
+    BINDINGS = [Binding("escape,q", "back", "Back", tooltip="back to the changes", id="back")]
 
     def __init__(self, old: SnapshotContents, new: SnapshotContents, change: Change) -> None:
         super().__init__()

@@ -60,10 +60,10 @@ class ContentsTree(Tree[Node]):
     """The folders and files of one snapshot; folders fill in when first opened."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, tooltip="down"),
-        Binding("k", "cursor_up", "Up", show=False, tooltip="up"),
-        Binding("g,home", "scroll_home", "Top", show=False, tooltip="first row"),
-        Binding("G,end", "scroll_end", "Bottom", show=False, tooltip="last row"),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="down", id="down"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="up", id="up"),
+        Binding("g,home", "scroll_home", "Top", show=False, tooltip="first row", id="top"),
+        Binding("G,end", "scroll_end", "Bottom", show=False, tooltip="last row", id="bottom"),
     ]
 
     def action_scroll_home(self) -> None:
@@ -113,13 +113,33 @@ class ContentsScreen(Screen[None]):
 
     BINDINGS = [
         # escape is everywhere the way back: the footer keeps its room for the rest.
-        Binding("escape", "back", "Back", show=False, tooltip="clear the filter, then back"),
-        Binding("slash", "filter", "Filter", tooltip="show only matching files (text or glob)"),
-        Binding("e", "extract", "Extract", tooltip="extract the file or folder under the cursor"),
-        Binding("D", "diff", "Diff", tooltip="compare this version with another"),
-        Binding("f", "find", "Find", tooltip="find a path in every version"),
-        Binding("d", "download", "Download", tooltip="download this snapshot"),
-        Binding("r", "restore", "Restore", tooltip="restore this snapshot (guarded dialog)"),
+        Binding(
+            "escape", "back", "Back", show=False, tooltip="clear the filter, then back", id="back"
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            tooltip="show only matching files (text or glob)",
+            id="filter",
+        ),
+        Binding(
+            "e",
+            "extract",
+            "Extract",
+            tooltip="extract the file or folder under the cursor",
+            id="extract",
+        ),
+        Binding("D", "diff", "Diff", tooltip="compare this version with another", id="diff"),
+        Binding("f", "find", "Find", tooltip="find a path in every version", id="find"),
+        Binding("d", "download", "Download", tooltip="download this snapshot", id="download"),
+        Binding(
+            "r",
+            "restore",
+            "Restore",
+            tooltip="restore this snapshot (guarded dialog)",
+            id="restore",
+        ),
     ]
 
     def __init__(

@@ -20,7 +20,7 @@ from sqtui.domain.download import absolute, free_space
 class ExtractDialog(ModalScreen[Path | None]):
     """Confirm an extraction; ``enter`` writes, ``escape`` cancels. Returns the folder."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
 
     def __init__(self, what: str, files: int, size: int, folder: Path, snapshot: str) -> None:
         super().__init__()

@@ -40,12 +40,14 @@ class FindScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape", "back", "Back", tooltip="back"),
-        Binding("slash", "edit", "Pattern", tooltip="change the pattern"),
-        Binding("d", "download", "Download", tooltip="download the version on this row"),
-        Binding("r", "restore", "Restore", tooltip="restore the version on this row"),
-        Binding("j", "down", show=False, tooltip="down"),
-        Binding("k", "up", show=False, tooltip="up"),
+        Binding("escape", "back", "Back", tooltip="back", id="back"),
+        Binding("slash", "edit", "Pattern", tooltip="change the pattern", id="search"),
+        Binding(
+            "d", "download", "Download", tooltip="download the version on this row", id="download"
+        ),
+        Binding("r", "restore", "Restore", tooltip="restore the version on this row", id="restore"),
+        Binding("j", "down", show=False, tooltip="down", id="down"),
+        Binding("k", "up", show=False, tooltip="up", id="up"),
     ]
 
     def __init__(

@@ -35,11 +35,17 @@ class TextViewer(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back", tooltip="back to the files"),
-        Binding("slash", "search", "Search", tooltip="find text in the file"),
-        Binding("n", "search_next", "Next match", tooltip="the next line with the text"),
-        Binding("g,home", "top", "Top", show=False, tooltip="first line"),
-        Binding("G,end", "bottom", "Bottom", show=False, tooltip="last line"),
+        Binding("escape,q", "back", "Back", tooltip="back to the files", id="back"),
+        Binding("slash", "search", "Search", tooltip="find text in the file", id="search"),
+        Binding(
+            "n",
+            "search_next",
+            "Next match",
+            tooltip="the next line with the text",
+            id="search_next",
+        ),
+        Binding("g,home", "top", "Top", show=False, tooltip="first line", id="top"),
+        Binding("G,end", "bottom", "Bottom", show=False, tooltip="last line", id="bottom"),
     ]
 
     def __init__(self, title: Text, text: str = "", note: str = "") -> None:

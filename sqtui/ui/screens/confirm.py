@@ -14,8 +14,8 @@ class ConfirmScreen(ModalScreen[bool]):
     """Ask one question; dismisses with True or False."""
 
     BINDINGS = [
-        Binding("escape,n", "answer(False)", "No"),
-        Binding("y", "answer(True)", "Yes"),
+        Binding("escape,n", "answer(False)", "No", id="no"),
+        Binding("y", "answer(True)", "Yes", id="yes"),
     ]
 
     def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:

@@ -31,7 +31,7 @@ class DownloadChoice:
 class DownloadDialog(ModalScreen[DownloadChoice | None]):
     """Confirm a download; ``enter`` starts it, ``escape`` cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
 
     def __init__(
         self, resource: Resource, snapshot: Snapshot, directory: Path, now: datetime

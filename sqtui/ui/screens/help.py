@@ -23,13 +23,15 @@ class HelpScreen(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("escape,q,question_mark", "close", "Close", tooltip="close this help"),
-        Binding("j,down", "move(1)", "Down", show=False),
-        Binding("k,up", "move(-1)", "Up", show=False),
-        Binding("g,home", "edge(False)", "Top", show=False),
-        Binding("G,end", "edge(True)", "Bottom", show=False),
-        Binding("pagedown,space", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
+        # escape leaves every screen (back); q and ? close the views opened with a key.
+        Binding("escape", "close", "Close", tooltip="close this help", id="back"),
+        Binding("q,question_mark", "close", "Close", show=False, id="close"),
+        Binding("j,down", "move(1)", "Down", show=False, id="down"),
+        Binding("k,up", "move(-1)", "Up", show=False, id="up"),
+        Binding("g,home", "edge(False)", "Top", show=False, id="top"),
+        Binding("G,end", "edge(True)", "Bottom", show=False, id="bottom"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="page_up"),
     ]
 
     def __init__(self, rows: Sequence[KeyRow]) -> None:

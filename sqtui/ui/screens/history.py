@@ -82,10 +82,10 @@ class HistoryTable(DataTable[Text]):
     """The entries, moved through with the keys of the rest of the app."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, tooltip="move down"),
-        Binding("k", "cursor_up", "Up", show=False, tooltip="move up"),
-        Binding("g,home", "first", "First", show=False, tooltip="newest entry"),
-        Binding("G,end", "last", "Last", show=False, tooltip="oldest entry shown"),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="move down", id="down"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="move up", id="up"),
+        Binding("g,home", "first", "First", show=False, tooltip="newest entry", id="top"),
+        Binding("G,end", "last", "Last", show=False, tooltip="oldest entry shown", id="bottom"),
     ]
 
     def action_first(self) -> None:
@@ -113,14 +113,15 @@ class HistoryScreen(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("escape", "back", "Close"),
-        Binding("q,h", "close", "Close", show=False),
-        Binding("slash", "filter", "Filter"),
+        Binding("escape", "back", "Close", id="back"),
+        Binding("q,h", "close", "Close", show=False, id="close"),
+        Binding("slash", "filter", "Filter", id="filter"),
         Binding(
             "c",
             "copy_command",
             "Copy command",
             tooltip="copy the entry's script command (sqtui snapshots ...) to the clipboard",
+            id="copy_command",
         ),
     ]
 

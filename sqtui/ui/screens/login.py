@@ -29,7 +29,7 @@ from sqtui.storage.credentials import (
 class LoginScreen(Screen[KeySource | None]):
     """Ask for the API key; dismiss with it once the API accepted it."""
 
-    BINDINGS = [Binding("escape", "cancel", "Quit")]
+    BINDINGS = [Binding("escape", "cancel", "Quit", id="cancel")]
 
     def __init__(
         self,

@@ -38,7 +38,7 @@ PLACEHOLDER = "14:00 · 2h ago · yesterday 03:00 · 2026-11-23T03:00Z · now"
 class MomentDialog(ModalScreen[datetime | None]):
     """Ask for a moment; ``enter`` answers it (or says why not), ``escape`` cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="close without moving")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="close without moving", id="cancel")]
 
     def __init__(self, resource: Resource, now: Callable[[], datetime]) -> None:
         super().__init__()

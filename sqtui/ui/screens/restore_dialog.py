@@ -34,7 +34,7 @@ class RestoreChoice:
 class RestoreDialog(ModalScreen[RestoreChoice | None]):
     """Confirm a destructive restore by typing the resource's name."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
     DEFAULT_CSS = """
     RestoreDialog #restore-facts {
         height: auto;

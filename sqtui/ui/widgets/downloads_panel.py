@@ -89,14 +89,27 @@ class DownloadsPanel(DataTable[Text]):
     failed one, ``c`` clears finished ones."""
 
     BINDINGS = [
-        Binding("x", "cancel_selected", "Cancel download", tooltip="cancel the selected download"),
+        Binding(
+            "x",
+            "cancel_selected",
+            "Cancel download",
+            tooltip="cancel the selected download",
+            id="cancel_download",
+        ),
         Binding(
             "R",
             "retry_selected",
             "Retry",
             tooltip="retry the selected failed download (resumes its partial file); also enter",
+            id="retry_download",
         ),
-        Binding("c", "clear_finished", "Clear finished", tooltip="clear finished downloads"),
+        Binding(
+            "c",
+            "clear_finished",
+            "Clear finished",
+            tooltip="clear finished downloads",
+            id="clear_finished",
+        ),
     ]
 
     def __init__(self, workspace: Workspace, *, id: str | None = None) -> None:

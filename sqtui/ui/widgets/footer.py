@@ -18,6 +18,8 @@ from textual.widget import Widget
 # One shown key: what is pressed, as shown, what it does, and whether it can act now.
 Shown = tuple[str, str, str, bool]
 
+PALETTE_ACTIONS = frozenset({"command_palette", "app.command_palette"})
+
 
 class KeysFooter(Widget, can_focus=False):
     """The keys in force on one line, with the command palette's key on the right."""
@@ -72,7 +74,8 @@ class KeysFooter(Widget, can_focus=False):
             key = binding.key.split(",")[0]
             shown.append((key, self.app.get_key_display(binding), binding.description, enabled))
         palette: Shown | None = None
-        found = active.get(self.app.COMMAND_PALETTE_BINDING)
+        # Found by its action: the config's [keys] table may have moved it off ctrl+p.
+        found = next((a for a in active.values() if a.binding.action in PALETTE_ACTIONS), None)
         if self.app.ENABLE_COMMAND_PALETTE and found is not None:
             _, binding, enabled, _tooltip = found
             palette = (binding.key, self.app.get_key_display(binding), binding.description, enabled)

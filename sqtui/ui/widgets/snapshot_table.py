@@ -84,11 +84,19 @@ class SnapshotTable(DataTable[Text]):
     """Rows of snapshots plus pending ones on top; ``s`` cycles the sort column."""
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, tooltip="move down"),
-        Binding("k,up", "cursor_up", "Up", show=False, tooltip="move up"),
-        Binding("g,home", "scroll_top", "Top", show=False, tooltip="first snapshot"),
-        Binding("G,end", "scroll_bottom", "Bottom", show=False, tooltip="last snapshot"),
-        Binding("s", "cycle_sort", "Sort", tooltip="sort by the next column (or click a header)"),
+        Binding("j,down", "cursor_down", "Down", show=False, tooltip="move down", id="down"),
+        Binding("k,up", "cursor_up", "Up", show=False, tooltip="move up", id="up"),
+        Binding("g,home", "scroll_top", "Top", show=False, tooltip="first snapshot", id="top"),
+        Binding(
+            "G,end", "scroll_bottom", "Bottom", show=False, tooltip="last snapshot", id="bottom"
+        ),
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            tooltip="sort by the next column (or click a header)",
+            id="sort",
+        ),
     ]
 
     def __init__(self, *, pending_timeout: timedelta, id: str | None = None) -> None:
