@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from sqtui.api.client import DEFAULT_BASE_URL
 from sqtui.storage.config import DEFAULT_PENDING_TIMEOUT_MINUTES, load_config
@@ -35,6 +36,8 @@ class RunSettings:
     time_scale: float = 1.0
     config_warnings: tuple[str, ...] = ()
     """What the config file holds that sqtui does not know (shown at start)."""
+    keys: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The config's ``[keys]`` table, as written: the app checks it before using it."""
 
     @property
     def downloads(self) -> Path:
@@ -77,4 +80,5 @@ def resolve_settings(
         bell=config.bell,
         desktop_notify=config.desktop_notify,
         config_warnings=config.warnings,
+        keys=config.keys,
     )

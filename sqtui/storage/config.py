@@ -1,5 +1,5 @@
-"""The TOML configuration file: download directory, read-only mode, theme, alerts and
-profiles.
+"""The TOML configuration file: download directory, read-only mode, theme, alerts, keys
+and profiles.
 
 A value that cannot be used is an error (the file is refused); a name sqtui does not
 know (a typo such as ``them``, an unknown theme) is a warning: the file still loads,
@@ -30,6 +30,7 @@ SETTINGS = (
     "pending_timeout_minutes",
     "bell",
     "desktop_notify",
+    "keys",
     "profiles",
 )
 """The settings of the file's top level."""
@@ -98,6 +99,9 @@ class Config:
     """Ring the terminal bell when long work ends."""
     desktop_notify: str = "off"
     """One of :data:`DESKTOP_NOTIFY`."""
+    keys: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The ``[keys]`` table: an action's id and the keys for it (``refresh = "f5"``). The app
+    checks the names and keys against its bindings; here they are only text."""
     profiles: Mapping[str, ProfileConfig] = field(default_factory=lambda: MappingProxyType({}))
     warnings: tuple[str, ...] = ()
     """What in the file was not understood and is ignored (one sentence each)."""
@@ -282,6 +286,25 @@ def _timeout(source: _Source, table: dict[str, Any]) -> float:
     return float(value)
 
 
+def _keys(source: _Source, table: dict[str, Any], warnings: list[str]) -> Mapping[str, str]:
+    raw = table.get("keys")
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, dict):
+        raise source.error((), "keys", 'keys must be a table, like [keys] with refresh = "f5"')
+    keys: dict[str, str] = {}
+    for name, value in raw.items():
+        if isinstance(value, str):
+            keys[name] = value
+        else:
+            setting = f"keys.{name}"
+            warnings.append(
+                f"{source.where(('keys',), name)}: {setting!r} must be keys in quotes, "
+                'like "f5" or "ctrl+k,f5"; it is ignored'
+            )
+    return MappingProxyType(keys)
+
+
 def _profiles(
     source: _Source, table: dict[str, Any], warnings: list[str]
 ) -> Mapping[str, ProfileConfig]:
@@ -326,6 +349,7 @@ def parse_config(text: str, path: Path) -> Config:
         pending_timeout_minutes=_timeout(source, table),
         bell=bool(_bool(source, table, (), "bell")),
         desktop_notify=_desktop_notify(source, table, warnings),
+        keys=_keys(source, table, warnings),
         profiles=_profiles(source, table, warnings),
         warnings=tuple(warnings),
     )
@@ -372,6 +396,15 @@ pending_timeout_minutes = 15
 # Inside tmux, desktop notifications need `set -g allow-passthrough on`.
 bell = false
 desktop_notify = "off"
+
+# Other keys for actions, by the action's name (`sqtui config --keys` lists them). A value
+# is one key or several, separated by commas; it replaces the action's keys wherever the
+# action works. Useful when tmux or the terminal takes a ctrl+ key. `?` in the app shows
+# the keys in force; an entry that would take another action's key is refused.
+[keys]
+# refresh = "f5"
+# palette = "ctrl+k"
+# down = "j,down,ctrl+n"
 
 # One table per profile (`sqtui --profile NAME`); its settings override the ones above.
 [profiles.default]
