@@ -2,7 +2,8 @@
 
 Checked in a fresh interpreter, as a user's launch would be: keyring (the key comes
 from the environment here), file locks, the download engine, the screens opened
-later and httpx's own command-line client are all imported when first needed.
+later, the checker of the config's keys (which imports every screen) and httpx's own
+command-line client are all imported when first needed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ LATER = [
     "sqtui.domain.flows.create",
     "sqtui.domain.flows.restore",
     "sqtui.ui.screens.restore_dialog",
+    "sqtui.ui.keymap",
 ]
 
 PROBE = f"""

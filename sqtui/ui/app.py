@@ -143,6 +143,10 @@ class SqtuiApp(App[None]):
         for warning in self.settings.config_warnings:
             # A typo in the config is said, never taken silently; the app still starts.
             self.notify(warning, title="Config file", severity="warning", markup=False, timeout=15)
+        if self.settings.keys:
+            # Checked against the bindings of every screen, imported for it: after the
+            # first frame, so a [keys] table does not slow the start.
+            self.call_after_refresh(self._use_keys)
         theme = self.settings.theme
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -158,6 +162,15 @@ class SqtuiApp(App[None]):
             self.start_session(self.settings.key)
         else:
             self.ask_for_key()
+
+    def _use_keys(self) -> None:
+        """The config's ``[keys]`` table in force, but for the entries refused, each said."""
+        from sqtui.ui.keymap import check_keymap
+
+        checked = check_keymap(self.settings.keys, type(self))
+        self.set_keymap(checked.usable)
+        for problem in checked.problems:
+            self.notify(problem, title="Config file", severity="warning", markup=False, timeout=15)
 
     def ask_for_key(self, reason: str = "") -> None:
         """Show the login screen; a key it accepts opens the main screen."""

@@ -1,7 +1,8 @@
 """Command palette (``ctrl+p``): jump to any application or database, run any action.
 
 The actions offered are the main screen's own bindings, so the palette, the footer
-and help never disagree about what exists and which key runs it.
+and help never disagree about what exists and which key runs it (the key in force,
+after the config's ``[keys]`` table).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from textual.content import Content
 from textual.fuzzy import Matcher
 
 from sqtui.display import shown_name
-from sqtui.ui.keys import bindings_of
+from sqtui.ui.keys import bindings_of, keys_shown
 
 if TYPE_CHECKING:
     from sqtui.ui.screens.main import MainScreen
@@ -38,7 +39,7 @@ class ResourceCommands(Provider):
         main = self._main
         for binding in bindings_of(type(main)):
             title = (binding.tooltip or binding.description).capitalize()
-            yield title, binding.action, self.app.get_key_display(binding)
+            yield title, binding.action, keys_shown(self.app, binding)
 
     def _resources(self) -> Iterator[tuple[str, str, str]]:
         account = self._main.session.account

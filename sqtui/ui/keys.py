@@ -1,7 +1,8 @@
 """One list of keys: help and the command palette are built from the bindings themselves.
 
 A binding's ``tooltip`` is its long description (help, palette); its ``description``
-is the short word the footer shows.
+is the short word the footer shows. Its ``id`` names it in the config's ``[keys]``
+table: what help and the palette show is the binding as that table leaves it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,21 @@ def bindings_of(owner: type[DOMNode]) -> list[Binding]:
     return list(Binding.make_bindings(declared))
 
 
+def in_force(app: App[Any], binding: Binding) -> Binding:
+    """``binding`` with the keys the app's keymap (the ``[keys]`` table) gives it, if any."""
+    # Textual's own copy of the keymap, as it applies it to every binding with an id.
+    keys = app._keymap.get(binding.id) if binding.id else None
+    return binding.with_key(keys) if keys else binding
+
+
+def keys_shown(app: App[Any], binding: Binding) -> str:
+    """Every key in force for ``binding`` as the footer writes them: ``j / ↓``."""
+    return " / ".join(
+        app.get_key_display(Binding(key, binding.action))
+        for key in in_force(app, binding).key.split(",")
+    )
+
+
 def key_rows(app: App[Any], places: Sequence[tuple[str, Sequence[Binding]]]) -> list[KeyRow]:
     """Rows for help: each place's bindings, the keys of one action on one row (``j / ↓``)."""
     rows: list[KeyRow] = []
@@ -39,9 +55,7 @@ def key_rows(app: App[Any], places: Sequence[tuple[str, Sequence[Binding]]]) -> 
             if binding.system:
                 continue
             what = binding.tooltip or binding.description or binding.action.replace("_", " ")
-            keys = " / ".join(
-                app.get_key_display(Binding(key, binding.action)) for key in binding.key.split(",")
-            )
+            keys = keys_shown(app, binding)
             last = rows[-1] if rows else None
             if last is not None and (last.where, last.action) == (where, binding.action):
                 rows[-1] = KeyRow(where, f"{last.keys} / {keys}", last.what, last.action)
