@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from collections.abc import Mapping
 
 from sqtui.api.errors import ApiError
 from sqtui.cli.exit_codes import ExitCode, exit_code_for
@@ -26,7 +27,8 @@ from sqtui.storage.locations import Locations
 def config_command(argv: list[str]) -> int:
     parser = QuietParser(
         prog="sqtui config",
-        description="Show where sqtui keeps its files, or print a sample config file.",
+        description="Show where sqtui keeps its files and the keys in force, or print a sample "
+        "config file.",
     )
     parser.add_argument(
         "--sample", action="store_true", help="print a commented config file to start from"
@@ -37,8 +39,15 @@ def config_command(argv: list[str]) -> int:
         return ExitCode.OK
     where = Locations.default()
     warnings: tuple[str, ...] = ()
+    keys: str | None = None
     try:
-        warnings = load_config(where.config_file).warnings
+        config = load_config(where.config_file)
+        warnings = config.warnings
+        keys = "all defaults"
+        if config.keys:
+            usable, problems = _checked_keys(config.keys)
+            warnings += problems
+            keys = usable or keys
         state = "valid" if where.config_file.exists() else "not created yet: all defaults"
         if warnings:
             state = f"loaded, with {len(warnings)} warning(s) below"
@@ -46,6 +55,7 @@ def config_command(argv: list[str]) -> int:
         state = f"INVALID: {error}"
     rows = [
         ("config file", f"{where.config_file}  ({state})"),
+        *([("keys", keys)] if keys is not None else []),
         ("pending snapshots", str(where.pending_file)),
         ("history", str(where.history_file)),
         ("cache", str(where.cache_dir)),
@@ -57,6 +67,20 @@ def config_command(argv: list[str]) -> int:
     for warning in warnings:
         print(f"warning: {warning}")
     return ExitCode.OK
+
+
+def _checked_keys(keys: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    """The ``[keys]`` entries in force (``refresh = "f5", …``) and why the others are not.
+
+    Checked by the app's own checker against the bindings the app declares, so this
+    report and the app can never disagree about a key.
+    """
+    from sqtui.ui.app import SqtuiApp
+    from sqtui.ui.keymap import check_keymap, spelled
+
+    checked = check_keymap(keys, SqtuiApp)
+    usable = ", ".join(f'{name} = "{spelled(k)}"' for name, k in checked.usable.items())
+    return usable, tuple(checked.problems)
 
 
 def _no_keyring(command: str) -> str:

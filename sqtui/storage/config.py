@@ -397,10 +397,11 @@ pending_timeout_minutes = 15
 bell = false
 desktop_notify = "off"
 
-# Other keys for actions, by the action's name (`sqtui config --keys` lists them). A value
-# is one key or several, separated by commas; it replaces the action's keys wherever the
-# action works. Useful when tmux or the terminal takes a ctrl+ key. `?` in the app shows
-# the keys in force; an entry that would take another action's key is refused.
+# Other keys for actions, by the action's name (refresh, palette, quit, help, down, up,
+# back, cancel, ...: the README lists them all). A value is one key or several,
+# separated by commas; it replaces the action's keys wherever the action works. Useful
+# when tmux or the terminal takes a ctrl+ key. `?` in the app shows the keys in force;
+# an entry that would take another action's key is refused, and `sqtui config` says why.
 [keys]
 # refresh = "f5"
 # palette = "ctrl+k"
