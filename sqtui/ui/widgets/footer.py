@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -61,18 +63,36 @@ class KeysFooter(Widget, can_focus=False):
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
+    @staticmethod
+    def _rank(
+        node: DOMNode, binding: Binding, places: dict[int, int], declared: dict[int, list[str]]
+    ) -> tuple[int, int]:
+        """(which namespace, first seen first; where the node declares the binding)."""
+        place = places.setdefault(id(node), len(places))
+        names = declared.get(id(node))
+        if names is None:
+            names = declared[id(node)] = [b.id or b.action for _, b in node._bindings]
+        name = binding.id or binding.action
+        return place, names.index(name) if name in names else len(names)
+
     def _bindings_changed(self, screen: Screen[object]) -> None:
         if not self.is_attached or screen is not self.screen:
             return
         active = screen.active_bindings
-        shown: list[Shown] = []
+        ranked: list[tuple[tuple[int, int], Shown]] = []
         seen: set[str] = set()
-        for _, binding, enabled, _tooltip in active.values():
+        places: dict[int, int] = {}
+        declared: dict[int, list[str]] = {}
+        for node, binding, enabled, _tooltip in active.values():
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
             key = binding.key.split(",")[0]
-            shown.append((key, self.app.get_key_display(binding), binding.description, enabled))
+            shown_as = (key, self.app.get_key_display(binding), binding.description, enabled)
+            ranked.append((self._rank(node, binding, places, declared), shown_as))
+        # In the order the bindings are declared, whatever keys a keymap gave them (a
+        # remapped key is re-added last to Textual's map).
+        shown = [item for _, item in sorted(ranked, key=lambda pair: pair[0])]
         palette: Shown | None = None
         # Found by its action: the config's [keys] table may have moved it off ctrl+p.
         found = next((a for a in active.values() if a.binding.action in PALETTE_ACTIONS), None)
