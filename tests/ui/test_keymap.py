@@ -89,6 +89,16 @@ async def test_a_remapped_palette_key_opens_it_and_the_footer_shows_it(make_harn
         await wait_for(pilot, lambda: CommandPalette.is_open(h.app))
 
 
+async def test_a_remapped_key_keeps_its_place_in_the_footer(make_harness: Any) -> None:
+    h = with_keys(make_harness(), new_snapshot="N", mark="m")
+    async with h.app.run_test(size=SIZE) as pilot:
+        await keys_applied(pilot, h)
+        footer = str(main_of(h).query_one(KeysFooter).render())
+        assert footer.startswith("N New d Download r Restore"), footer
+        await pilot.press("m")
+        assert [r.name for r in main_of(h).sidebar.marked] == ["api-gateway"]
+
+
 async def test_a_remapped_down_key_moves_the_sidebar(make_harness: Any) -> None:
     h = with_keys(make_harness(), down="ctrl+n,down")
     async with h.app.run_test(size=SIZE) as pilot:
