@@ -88,9 +88,9 @@ def chains() -> tuple[tuple[Place, ...], ...]:
     from sqtui.ui.inside.extract_dialog import ExtractDialog
     from sqtui.ui.inside.find_screen import FindScreen
     from sqtui.ui.inside.viewer import TextViewer
-    from sqtui.ui.screens.batch_dialogs import BatchCreateDialog, BatchDownloadDialog
+    from sqtui.ui.screens.batch_dialogs import BatchCreateDialog
     from sqtui.ui.screens.confirm import ConfirmScreen
-    from sqtui.ui.screens.download_dialog import DownloadDialog
+    from sqtui.ui.screens.download_dialog import FolderDialog
     from sqtui.ui.screens.help import HelpScreen
     from sqtui.ui.screens.history import HistoryScreen, HistoryTable
     from sqtui.ui.screens.login import LoginScreen
@@ -117,12 +117,12 @@ def chains() -> tuple[tuple[Place, ...], ...]:
         (Place(HistoryTable, "in the history"), history),
         (Place(HelpScreen, "in help"),),
         (Place(ConfirmScreen, "in a yes/no question"),),
-        (Place(DownloadDialog, "in the download dialog"),),
+        # The download dialogs, one snapshot's and the marked resources' newest.
+        (Place(FolderDialog, "in a download dialog"),),
         (Place(RestoreDialog, "in the restore dialog"),),
         (Place(MomentDialog, "in the time travel dialog"),),
         (Place(ExtractDialog, "in the extract dialog"),),
         (Place(BatchCreateDialog, "in the batch snapshot dialog"),),
-        (Place(BatchDownloadDialog, "in the batch download dialog"),),
         (Place(LoginScreen, "on the login screen"),),
     )
 

@@ -17,12 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Static
 
 from sqtui.display import age_text, local_time, seconds_text, shown_name, size_text
-from sqtui.domain.download.files import absolute
 from sqtui.domain.flows.batch import BatchPlan
 from sqtui.domain.flows.newest import BatchDownload, NewestPick, plan_downloads
+from sqtui.ui.screens.download_dialog import FolderDialog, free_space_line
 
 # Rows listed in a dialog; more are counted, not listed (``* `` may mark hundreds).
 LISTED = 8
@@ -102,16 +102,13 @@ class BatchCreateDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class BatchDownloadDialog(ModalScreen[BatchDownload | None]):
+class BatchDownloadDialog(FolderDialog[BatchDownload]):
     """``d`` on marked resources: the newest snapshot of each, where they go, the room
     they need. ``enter`` starts them, ``escape`` cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
-
     def __init__(self, picks: Sequence[NewestPick], directory: Path, now: datetime) -> None:
-        super().__init__()
+        super().__init__(directory)
         self.picks = tuple(picks)
-        self.directory = directory
         self.now = now
 
     def compose(self) -> ComposeResult:
@@ -122,26 +119,12 @@ class BatchDownloadDialog(ModalScreen[BatchDownload | None]):
             )
             yield Static("", id="batch-rows")
             yield Static("", id="batch-notes")
-            yield Static(Text("Save in", style="dim"), classes="label")
-            yield Input(str(self.directory), id="directory", compact=True)
-            yield Static("", id="space")
-            with Horizontal(classes="buttons"):
-                yield Button("Download", variant="primary", id="start")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#directory", Input).focus()
-        self._check()
-
-    @property
-    def typed(self) -> str:
-        """The folder as typed, without surrounding blanks."""
-        return self.query_one("#directory", Input).value.strip()
+            yield from self.folder_fields()
 
     @property
     def plan(self) -> BatchDownload:
         """What would be downloaded into the folder typed so far."""
-        return plan_downloads(self.picks, absolute(Path(self.typed or ".")))
+        return plan_downloads(self.picks, self.folder)
 
     def _show(self, plan: BatchDownload) -> None:
         rows = Table.grid(padding=(0, 2))
@@ -163,51 +146,24 @@ class BatchDownloadDialog(ModalScreen[BatchDownload | None]):
         notes.update(Text(" ".join(plan.notes())))
         notes.display = bool(plan.notes())
 
-    def _check(self) -> bool:
-        """Say whether the downloads can start there, and why not; returns the verdict."""
-        space = self.query_one("#space", Static)
-        start = self.query_one("#start", Button)
-        if not self.typed:
-            # An empty field would mean "wherever sqtui was started from": never guess.
-            space.update(Text("Choose a folder to save in (for example ~/backups)."))
-            space.set_class(True, "error")
-            start.disabled = True
-            return False
+    def verdict(self) -> tuple[str, Text]:
+        """Room for all of them, resuming partial files; files already there are kept."""
         plan = self.plan
         self._show(plan)
-        problem = ""
-        line = Text("")
+        start = self.query_one("#start", Button)
+        start.label = f"Download {len(plan.fetches)}" if plan.fetches else "Download"
         try:
             check = plan.space()
         except OSError as error:
-            problem = f"That folder cannot be used: {error.strerror or error}."
+            return f"That folder cannot be used: {error.strerror or error}.", Text()
+        if plan.directory.exists() and not plan.directory.is_dir():
+            problem = "That path is a file, not a folder."
+        elif not plan.fetches:
+            problem = "Nothing to download there."
         else:
-            line = Text(f"Free space: {size_text(check.free)}", style="dim")
-            if check.partial:
-                line.append(f" · resumes {size_text(check.partial)} downloaded before", "dim")
-            if plan.directory.exists() and not plan.directory.is_dir():
-                problem = "That path is a file, not a folder."
-            elif not plan.fetches:
-                problem = "Nothing to download there."
-            else:
-                problem = check.problem() or ""
-        start.label = f"Download {len(plan.fetches)}" if plan.fetches else "Download"
-        space.update(Text(problem) if problem else line)
-        space.set_class(bool(problem), "error")
-        start.disabled = bool(problem)
-        return not problem
+            problem = check.problem() or ""
+        return problem, free_space_line(check.free, check.partial)
 
-    @on(Input.Changed, "#directory")
-    def _directory_changed(self) -> None:
-        self._check()
-
-    @on(Input.Submitted, "#directory")
-    @on(Button.Pressed, "#start")
-    def _start(self) -> None:
-        if self._check():
-            self.dismiss(self.plan)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        """Close without downloading."""
-        self.dismiss(None)
+    def chosen(self) -> BatchDownload:
+        """The downloads to start, and where."""
+        return self.plan

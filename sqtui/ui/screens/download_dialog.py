@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from rich.table import Table
 from rich.text import Text
@@ -20,6 +21,8 @@ from sqtui.display import age_text, local_time, printable, size_text
 from sqtui.domain.download import absolute, space_check
 from sqtui.domain.filenames import snapshot_filename
 
+ResultT = TypeVar("ResultT")
+
 
 @dataclass(frozen=True)
 class DownloadChoice:
@@ -28,18 +31,100 @@ class DownloadChoice:
     path: Path
 
 
-class DownloadDialog(ModalScreen[DownloadChoice | None]):
-    """Confirm a download; ``enter`` starts it, ``escape`` cancels."""
+class FolderDialog(ModalScreen[ResultT | None]):
+    """A dialog that downloads into a folder typed in it: the field, a line saying the
+    free space or why not there, Download and Cancel. ``enter`` starts, ``escape`` cancels.
+
+    A subclass composes its facts, then :meth:`folder_fields`, and says in
+    :meth:`verdict` whether the folder typed will do and in :meth:`chosen` what it
+    returns.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__()
+        self.directory = directory
+
+    def folder_fields(self) -> ComposeResult:
+        """The folder field, the free-space line and the buttons."""
+        yield Static(Text("Save in", style="dim"), classes="label")
+        yield Input(str(self.directory), id="directory", compact=True)
+        yield Static("", id="space")
+        with Horizontal(classes="buttons"):
+            yield Button("Download", variant="primary", id="start")
+            yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#directory", Input).focus()
+        self._check()
+
+    @property
+    def typed(self) -> str:
+        """The folder as typed, without surrounding blanks."""
+        return self.query_one("#directory", Input).value.strip()
+
+    @property
+    def folder(self) -> Path:
+        """The folder typed so far, absolute (``~`` expanded)."""
+        return absolute(Path(self.typed or "."))
+
+    def verdict(self) -> tuple[str, Text]:
+        """Why the download cannot go to :attr:`folder` (empty if it can), and the line
+        shown when it can (the free space)."""
+        raise NotImplementedError
+
+    def chosen(self) -> ResultT:
+        """What the dialog returns once the folder will do."""
+        raise NotImplementedError
+
+    def _check(self) -> bool:
+        """Say whether the download can start there, and why not; returns the verdict."""
+        space = self.query_one("#space", Static)
+        start = self.query_one("#start", Button)
+        if not self.typed:
+            # An empty field would mean "wherever sqtui was started from": never guess.
+            problem, line = "Choose a folder to save in (for example ~/backups).", Text()
+        else:
+            problem, line = self.verdict()
+        space.update(Text(problem) if problem else line)
+        space.set_class(bool(problem), "error")
+        start.disabled = bool(problem)
+        return not problem
+
+    @on(Input.Changed, "#directory")
+    def _directory_changed(self) -> None:
+        self._check()
+
+    @on(Input.Submitted, "#directory")
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        if self._check():
+            self.dismiss(self.chosen())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close without downloading."""
+        self.dismiss(None)
+
+
+def free_space_line(free: int, partial: int) -> Text:
+    """``Free space: 78.7 GiB · resumes a partial download (12.0 MiB)``."""
+    line = Text(f"Free space: {size_text(free)}", style="dim")
+    if partial:
+        line.append(f" · resumes a partial download ({size_text(partial)})", style="dim")
+    return line
+
+
+class DownloadDialog(FolderDialog[DownloadChoice]):
+    """Confirm a download: where the file goes, its name, its size and the free space."""
 
     def __init__(
         self, resource: Resource, snapshot: Snapshot, directory: Path, now: datetime
     ) -> None:
-        super().__init__()
+        super().__init__(directory)
         self.resource = resource
         self.snapshot = snapshot
-        self.directory = directory
         self.now = now
         self.filename = snapshot_filename(resource.name, snapshot)
 
@@ -63,74 +148,29 @@ class DownloadDialog(ModalScreen[DownloadChoice | None]):
         with Vertical(classes="dialog", id="download"):
             yield Static(Text("Download snapshot", style="bold"), classes="title")
             yield Static(facts)
-            yield Static(Text("Save in", style="dim"), classes="label")
-            yield Input(str(self.directory), id="directory", compact=True)
-            yield Static("", id="space")
-            with Horizontal(classes="buttons"):
-                yield Button("Download", variant="primary", id="start")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#directory", Input).focus()
-        self._check()
-
-    @property
-    def typed(self) -> str:
-        """The folder as typed, without surrounding blanks."""
-        return self.query_one("#directory", Input).value.strip()
+            yield from self.folder_fields()
 
     @property
     def target(self) -> Path:
         """The final path for the folder typed so far, absolute (``~`` expanded)."""
-        return absolute(Path(self.typed or ".")) / self.filename
+        return self.folder / self.filename
 
-    def _check(self) -> bool:
-        """Say whether the download can start there, and why not; returns the verdict."""
-        space = self.query_one("#space", Static)
-        start = self.query_one("#start", Button)
-        if not self.typed:
-            # An empty field would mean "wherever sqtui was started from": never guess.
-            space.update(Text("Choose a folder to save in (for example ~/backups)."))
-            space.set_class(True, "error")
-            start.disabled = True
-            return False
+    def verdict(self) -> tuple[str, Text]:
+        """Room for the file (resuming its ``.part``), and no file of its name there."""
         target = self.target
-        problem = ""
-        free = have = 0
         try:
             # The engine's own rule: the bytes still to write plus the margin it keeps.
             check = space_check(self.snapshot.size, target)
-            free, have = check.free, check.partial
         except OSError as error:
-            problem = f"That folder cannot be used: {error.strerror or error}."
+            return f"That folder cannot be used: {error.strerror or error}.", Text()
+        if target.parent.exists() and not target.parent.is_dir():
+            problem = "That path is a file, not a folder."
+        elif target.exists():
+            problem = "A file with this name is already there; it will not be overwritten."
         else:
-            if target.parent.exists() and not target.parent.is_dir():
-                problem = "That path is a file, not a folder."
-            elif target.exists():
-                problem = "A file with this name is already there; it will not be overwritten."
-            else:
-                problem = check.problem() or ""
-        line = Text(f"Free space: {size_text(free)}", style="dim")
-        if have:
-            line.append(f" · resumes a partial download ({size_text(have)})", style="dim")
-        if problem:
-            line = Text(problem)
-        space.update(line)
-        space.set_class(bool(problem), "error")
-        start.disabled = bool(problem)
-        return not problem
+            problem = check.problem() or ""
+        return problem, free_space_line(check.free, check.partial)
 
-    @on(Input.Changed, "#directory")
-    def _directory_changed(self) -> None:
-        self._check()
-
-    @on(Input.Submitted, "#directory")
-    @on(Button.Pressed, "#start")
-    def _start(self) -> None:
-        if self._check():
-            self.dismiss(DownloadChoice(self.target))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        """Close without downloading."""
-        self.dismiss(None)
+    def chosen(self) -> DownloadChoice:
+        """The final path."""
+        return DownloadChoice(self.target)
