@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -135,14 +137,22 @@ async def test_a_batch_of_three_databases_is_sent_paced_in_the_order_marked(
         assert marked_names(main) == [] and batch_line(main) == ""
 
 
-async def test_the_queue_line_counts_down_and_x_stops_the_rest(make_harness: Any) -> None:
+@asynccontextmanager
+async def waiting_batch(make_harness: Any) -> AsyncIterator[tuple[Any, Harness, FakeClock]]:
+    """Three databases sent as a batch on a clock that moves only when told: the first
+    sent, the batch waiting its pace for the second."""
     clock = FakeClock(auto_advance=False)
     h = paced_harness(make_harness, clock)
     async with h.app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, settled(h))
-        main = main_of(h)
         await send_three(pilot, h)
-        await wait_for(pilot, lambda: "2 queued · next in 6 s" in batch_line(main))
+        await wait_for(pilot, lambda: "2 queued · next in 6 s" in batch_line(main_of(h)))
+        yield pilot, h, clock
+
+
+async def test_the_queue_line_counts_down_and_x_stops_the_rest(make_harness: Any) -> None:
+    async with waiting_batch(make_harness) as (pilot, h, clock):
+        main = main_of(h)
         assert "X stops it" in batch_line(main)
         assert len(created(h)) == 1
         clock.advance(2)
@@ -183,13 +193,8 @@ async def test_the_dialog_says_what_the_quota_leaves_out_and_sends_what_fits(
 
 
 async def test_quitting_with_a_queue_asks_first(make_harness: Any) -> None:
-    clock = FakeClock(auto_advance=False)
-    h = paced_harness(make_harness, clock)
-    async with h.app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, settled(h))
+    async with waiting_batch(make_harness) as (pilot, h, _clock):
         main = main_of(h)
-        await send_three(pilot, h)
-        await wait_for(pilot, lambda: "2 queued" in batch_line(main))
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(h.app.screen, ConfirmScreen))
         question = h.app.screen

@@ -107,7 +107,7 @@ class BatchDownloadDialog(FolderDialog[BatchDownload]):
     they need. ``enter`` starts them, ``escape`` cancels."""
 
     def __init__(self, picks: Sequence[NewestPick], directory: Path, now: datetime) -> None:
-        super().__init__(directory)
+        super().__init__(directory, verdict=self._room, chosen=lambda: self.plan)
         self.picks = tuple(picks)
         self.now = now
 
@@ -146,7 +146,7 @@ class BatchDownloadDialog(FolderDialog[BatchDownload]):
         notes.update(Text(" ".join(plan.notes())))
         notes.display = bool(plan.notes())
 
-    def verdict(self) -> tuple[str, Text]:
+    def _room(self) -> tuple[str, Text]:
         """Room for all of them, resuming partial files; files already there are kept."""
         plan = self.plan
         self._show(plan)
@@ -163,7 +163,3 @@ class BatchDownloadDialog(FolderDialog[BatchDownload]):
         else:
             problem = check.problem() or ""
         return problem, free_space_line(check.free, check.partial)
-
-    def chosen(self) -> BatchDownload:
-        """The downloads to start, and where."""
-        return self.plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,16 +36,25 @@ class FolderDialog(ModalScreen[ResultT | None]):
     """A dialog that downloads into a folder typed in it: the field, a line saying the
     free space or why not there, Download and Cancel. ``enter`` starts, ``escape`` cancels.
 
-    A subclass composes its facts, then :meth:`folder_fields`, and says in
-    :meth:`verdict` whether the folder typed will do and in :meth:`chosen` what it
-    returns.
+    A subclass composes its facts, then :meth:`folder_fields`, and gives two functions:
+    ``verdict`` says why the download cannot go to :attr:`folder` (empty if it can) and
+    the line shown when it can (the free space); ``chosen`` is what the dialog returns
+    once the folder will do.
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        verdict: Callable[[], tuple[str, Text]],
+        chosen: Callable[[], ResultT],
+    ) -> None:
         super().__init__()
         self.directory = directory
+        self._verdict = verdict
+        self._chosen = chosen
 
     def folder_fields(self) -> ComposeResult:
         """The folder field, the free-space line and the buttons."""
@@ -69,15 +79,6 @@ class FolderDialog(ModalScreen[ResultT | None]):
         """The folder typed so far, absolute (``~`` expanded)."""
         return absolute(Path(self.typed or "."))
 
-    def verdict(self) -> tuple[str, Text]:
-        """Why the download cannot go to :attr:`folder` (empty if it can), and the line
-        shown when it can (the free space)."""
-        raise NotImplementedError
-
-    def chosen(self) -> ResultT:
-        """What the dialog returns once the folder will do."""
-        raise NotImplementedError
-
     def _check(self) -> bool:
         """Say whether the download can start there, and why not; returns the verdict."""
         space = self.query_one("#space", Static)
@@ -86,7 +87,7 @@ class FolderDialog(ModalScreen[ResultT | None]):
             # An empty field would mean "wherever sqtui was started from": never guess.
             problem, line = "Choose a folder to save in (for example ~/backups).", Text()
         else:
-            problem, line = self.verdict()
+            problem, line = self._verdict()
         space.update(Text(problem) if problem else line)
         space.set_class(bool(problem), "error")
         start.disabled = bool(problem)
@@ -100,7 +101,7 @@ class FolderDialog(ModalScreen[ResultT | None]):
     @on(Button.Pressed, "#start")
     def _start(self) -> None:
         if self._check():
-            self.dismiss(self.chosen())
+            self.dismiss(self._chosen())
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -122,7 +123,7 @@ class DownloadDialog(FolderDialog[DownloadChoice]):
     def __init__(
         self, resource: Resource, snapshot: Snapshot, directory: Path, now: datetime
     ) -> None:
-        super().__init__(directory)
+        super().__init__(directory, verdict=self._room, chosen=self._path)
         self.resource = resource
         self.snapshot = snapshot
         self.now = now
@@ -155,7 +156,7 @@ class DownloadDialog(FolderDialog[DownloadChoice]):
         """The final path for the folder typed so far, absolute (``~`` expanded)."""
         return self.folder / self.filename
 
-    def verdict(self) -> tuple[str, Text]:
+    def _room(self) -> tuple[str, Text]:
         """Room for the file (resuming its ``.part``), and no file of its name there."""
         target = self.target
         try:
@@ -171,6 +172,6 @@ class DownloadDialog(FolderDialog[DownloadChoice]):
             problem = check.problem() or ""
         return problem, free_space_line(check.free, check.partial)
 
-    def chosen(self) -> DownloadChoice:
+    def _path(self) -> DownloadChoice:
         """The final path."""
         return DownloadChoice(self.target)
