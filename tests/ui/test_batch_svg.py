@@ -68,6 +68,9 @@ def test_the_queue_line_while_a_batch_waits(snap_compare: Any, make_harness: Any
         await pilot.press("g", "space", "j", "space")
         # The toasts of the first create would cover the sidebar: the line is the subject.
         pilot.app.clear_notifications()
+        # The top line's age moves on the once-a-second tick: run it now rather than
+        # race it, so the picture shows "refreshed 2 s ago" every time.
+        main.tick()
         await pilot.pause()
 
     h = harness(make_harness, clock)

@@ -214,7 +214,7 @@ class MainScreen(Screen[None]):
         self.session.pending.on_change = self.show_snapshots
         self.session.on_listed = self._listed
         self.sidebar.option_list.focus()
-        self.set_interval(1.0, self._tick)
+        self.set_interval(1.0, self.tick)
         self.set_interval(AUTO_REFRESH_SECONDS, self.loader.refresh_periodically)
         self.loader.start()
 
@@ -303,7 +303,8 @@ class MainScreen(Screen[None]):
             f"({size_text(listed.snapshot.size)}).",
         )
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """The once-a-second update: ages, countdowns, the rate-limit mark, overdue creates."""
         now = self.session.now()
         paused = self.session.polling_paused_for()
         self.status.paused_until = now + paused if paused else None
