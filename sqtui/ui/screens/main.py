@@ -16,7 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from sqtui.api.errors import ApiError
@@ -59,6 +61,11 @@ class MainScreen(Screen[None]):
     """One account: what is shown where, and which key does what."""
 
     COMMANDS = {ResourceCommands}
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """Textual's own, without its repaint of the whole screen at each focus change: the
+    widget that loses the focus and the one that gains it redraw themselves (so do
+    containers styled by what they hold), and a whole-screen repaint draws nothing new.
+    Escape in the filter box repaints 2 times instead of 3 (2,000 resources)."""
     BINDINGS = [
         Binding(
             "n",

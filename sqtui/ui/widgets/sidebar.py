@@ -468,7 +468,9 @@ class Sidebar(Vertical):
         """Empty the filter (showing everything again); False if it was empty already."""
         if not self.filter_input.value:
             return False
-        self.filter_input.value = ""
+        # Rebuilt here, at once: the box's own Changed would rebuild it a second time.
+        with self.filter_input.prevent(Input.Changed):
+            self.filter_input.value = ""
         self._rebuild()
         return True
 
