@@ -65,7 +65,7 @@ def sqtui_command() -> list[str]:
     script = Path(sys.executable).with_name("sqtui")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from sqtui.cli.main import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from sqtui.cli.start import main; sys.exit(main())"]
 
 
 def terminal_env(**extra: str) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """Run sqtui as ``python -m sqtui``."""
 
-from sqtui.cli.main import main
+from sqtui.cli.start import main
 
 raise SystemExit(main())

@@ -2,8 +2,9 @@
 
 Checked in a fresh interpreter, as a user's launch would be: keyring (the key comes
 from the environment here), file locks, the download engine, the screens opened
-later, the checker of the config's keys (which imports every screen) and httpx's own
-command-line client are all imported when first needed.
+later, the checker of the config's keys (which imports every screen), httpx's own
+command-line client and the TOML parser (a first start has no config file) are all
+imported when first needed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ LATER = [
     "sqtui.domain.flows.restore",
     "sqtui.ui.screens.restore_dialog",
     "sqtui.ui.keymap",
+    "tomllib",
 ]
 
 PROBE = f"""

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sqtui.api.client import prepare_tls
+from sqtui.cli.collector import loading
 from sqtui.cli.exit_codes import ExitCode
 from sqtui.domain.settings import RunSettings
 from sqtui.storage.credentials import KeySource, resolve_key
@@ -32,7 +33,8 @@ def run_app(settings: RunSettings) -> ExitCode:
 
 
 def _launch(settings: RunSettings) -> ExitCode:
-    from sqtui.ui.app import SqtuiApp
+    with loading():
+        from sqtui.ui.app import SqtuiApp
 
     SqtuiApp(settings).run()
     return ExitCode.OK

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -331,6 +330,8 @@ def _profiles(
 
 def parse_config(text: str, path: Path) -> Config:
     """Parse config ``text`` (read from ``path``, named in errors); raises ConfigError."""
+    import tomllib  # here: a first start has no config file to parse
+
     source = _Source(path, text)
     try:
         table = tomllib.loads(text)
