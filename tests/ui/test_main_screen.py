@@ -488,3 +488,24 @@ async def test_the_footer_shows_the_keys_in_force_and_a_click_presses_one(
         await wait_for(pilot, lambda: "Download" in str(footer.render()))
         await pilot.click(KeysFooter, offset=(str(footer.render()).index("History"), 0))
         await wait_for(pilot, lambda: isinstance(h.app.screen, HistoryScreen))
+
+
+async def test_the_sidebar_is_narrower_on_a_narrow_terminal_from_the_first_frame(
+    make_harness: Any,
+) -> None:
+    # Below 90 columns the table gets the room; the class is there before the first
+    # styles, and a resize still moves it either way.
+    h = make_harness()
+    async with h.app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, loaded(h))
+        main = main_of(h)
+        assert main.has_class("-narrow") and not main.has_class("-wide")
+        assert main.sidebar.outer_size.width == 20
+        await pilot.resize_terminal(120, 30)
+        await wait_for(pilot, lambda: main.sidebar.outer_size.width == 28)
+        assert main.has_class("-wide") and not main.has_class("-narrow")
+    h = make_harness()
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, loaded(h))
+        assert main_of(h).has_class("-wide")
+        assert main_of(h).sidebar.outer_size.width == 28

@@ -182,6 +182,13 @@ class MainScreen(Screen[None]):
         self.loader = AccountLoader(self)
 
     def compose(self) -> ComposeResult:
+        # The width's class (``-narrow``, ``-wide``) the first resize would add, added
+        # now: the widgets are styled once, not once without it and again with it.
+        width = self.app.size.width
+        for edge, name in sorted(self.app.HORIZONTAL_BREAKPOINTS or [], reverse=True):
+            if width >= edge:
+                self.add_class(name)
+                break
         yield StatusBar(id="status")
         yield Static("Loading the account…", id="loading")
         with Horizontal(id="body"):
