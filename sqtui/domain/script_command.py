@@ -16,13 +16,17 @@ shell syntax or a flag.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec
 
 from sqtui.api.client import DEFAULT_BASE_URL
 from sqtui.domain.history import Action
 
 PROGRAM = ("sqtui", "snapshots")
 DEFAULT_PROFILE = "default"
+
+P = ParamSpec("P")
 
 
 def _option(flag: str, value: str) -> list[str]:
@@ -75,26 +79,16 @@ def script_argv(
     return [*head, resource_id, *options]
 
 
-def script_command(
-    action: Action,
-    resource_id: str,
-    *,
-    version: str | None,
-    profile: str,
-    api_url: str | None,
-    directory: Path | None = None,
-    overwrite: bool = False,
-    safety: bool = False,
-) -> str | None:
-    """:func:`script_argv` as one line for a POSIX shell (every word quoted as needed)."""
-    argv = script_argv(
-        action,
-        resource_id,
-        version=version,
-        profile=profile,
-        api_url=api_url,
-        directory=directory,
-        overwrite=overwrite,
-        safety=safety,
-    )
-    return None if argv is None else shlex.join(argv)
+def _as_one_line(words: Callable[P, list[str] | None]) -> Callable[P, str | None]:
+    """``words``, taking the same arguments, joined into one line for a POSIX shell
+    (every word quoted as needed)."""
+
+    def line(*args: P.args, **kwargs: P.kwargs) -> str | None:
+        argv = words(*args, **kwargs)
+        return None if argv is None else shlex.join(argv)
+
+    return line
+
+
+script_command = _as_one_line(script_argv)
+""":func:`script_argv` as one line for a POSIX shell."""
