@@ -3,7 +3,6 @@ simulator on a loopback port (whose automatic snapshots are taken once a day).""
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import pytest
 from sqtui.cli.exit_codes import ExitCode
 from sqtui.domain.moment import FORMS
 from sqtui.sim import SimConfig, SimServer
-from tests.cli.test_snapshots import FAST, KEY, listing, requests, resources, run
+from tests.cli.test_snapshots import FAST, KEY, as_script, listing, requests, resources, run
 
 
 @pytest.fixture
@@ -28,11 +27,7 @@ def server() -> Iterator[SimServer]:
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SQUARECLOUD_API_KEY", KEY)
-    monkeypatch.setenv("SQTUI_HOME", str(tmp_path))
-    monkeypatch.delenv("SQUARECLOUD_API_URL", raising=False)
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    return tmp_path
+    return as_script(monkeypatch, tmp_path, KEY)
 
 
 def taken(snapshot: dict[str, Any]) -> datetime:

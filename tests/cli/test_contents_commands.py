@@ -6,7 +6,6 @@ commands say from ranged reads must equal what it says from the full file.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
@@ -20,6 +19,7 @@ import pytest
 from sqtui.cli import snapshots as scripting
 from sqtui.cli.exit_codes import ExitCode
 from sqtui.sim import Fault, SimConfig, SimServer
+from tests.cli.test_snapshots import as_script
 
 KEY = "23457145698959364-5c0ffee5c0ffee5c0ffee5c0ffee5c0f"
 SMALL: dict[str, Any] = {
@@ -40,11 +40,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[SimServer]:
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SQUARECLOUD_API_KEY", KEY)
-    monkeypatch.setenv("SQTUI_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SQUARECLOUD_API_URL", raising=False)
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    return tmp_path / "home"
+    return as_script(monkeypatch, tmp_path / "home", KEY)
 
 
 def run(capsys: pytest.CaptureFixture[Any], server: SimServer, *argv: str) -> tuple[int, str, str]:

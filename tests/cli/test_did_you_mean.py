@@ -3,7 +3,6 @@ command that resolves a resource; suggested names are shown printable."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from sqtui.api.models import Account, Plan, Resource, ResourceKind, Snapshot, Us
 from sqtui.cli.exit_codes import ExitCode
 from sqtui.domain.resolve import ResolveError, Unresolved, find_resource, find_version
 from sqtui.sim import SimConfig, SimServer
-from tests.cli.test_snapshots import FAST, KEY, resources, run
+from tests.cli.test_snapshots import FAST, KEY, as_script, resources, run
 
 
 @pytest.fixture
@@ -26,11 +25,7 @@ def server() -> Iterator[SimServer]:
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SQUARECLOUD_API_KEY", KEY)
-    monkeypatch.setenv("SQTUI_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SQUARECLOUD_API_URL", raising=False)
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    return tmp_path / "home"
+    return as_script(monkeypatch, tmp_path / "home", KEY)
 
 
 COMMANDS = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ import pytest
 
 from sqtui.cli.exit_codes import ExitCode
 from sqtui.sim import Fault, SimConfig, SimServer
-from tests.cli.test_snapshots import FAST, KEY, resources, run
+from tests.cli.test_snapshots import FAST, KEY, as_script, resources, run
 
 UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -28,11 +27,7 @@ def server() -> Iterator[SimServer]:
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SQUARECLOUD_API_KEY", KEY)
-    monkeypatch.setenv("SQTUI_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SQUARECLOUD_API_URL", raising=False)
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    return tmp_path / "home"
+    return as_script(monkeypatch, tmp_path / "home", KEY)
 
 
 def parsed(out: str) -> dict[str, Any]:

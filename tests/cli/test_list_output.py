@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from sqtui.cli import snapshots as scripting
 from sqtui.domain import workspace as workspace_module
+from tests.cli.test_snapshots import as_script
 from tests.ui.fake_api import (
     API_URL,
     KEY,
@@ -28,11 +28,7 @@ D = "d" * 32
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SQUARECLOUD_API_KEY", KEY)
-    monkeypatch.setenv("SQTUI_HOME", str(tmp_path))
-    monkeypatch.delenv("SQUARECLOUD_API_URL", raising=False)
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    return tmp_path
+    return as_script(monkeypatch, tmp_path, KEY)
 
 
 def serve(monkeypatch: pytest.MonkeyPatch, api: FakeApi) -> None:

@@ -49,13 +49,19 @@ def slow_server() -> Iterator[SimServer]:
         yield running
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SQUARECLOUD_API_KEY", KEY)
-    monkeypatch.setenv("SQTUI_HOME", str(tmp_path))
+def as_script(monkeypatch: pytest.MonkeyPatch, home: Path, key: str) -> Path:
+    """What a script run finds: ``key`` in the environment, its state under ``home``, the
+    default API URL, and nothing on standard input."""
+    monkeypatch.setenv("SQUARECLOUD_API_KEY", key)
+    monkeypatch.setenv("SQTUI_HOME", str(home))
     monkeypatch.delenv("SQUARECLOUD_API_URL", raising=False)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    return tmp_path
+    return home
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return as_script(monkeypatch, tmp_path, KEY)
 
 
 def run(capsys: pytest.CaptureFixture[str], server: SimServer, *argv: str) -> tuple[int, str, str]:
