@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import Footer, Input
 from textual.widgets._footer import FooterKey
 
@@ -27,6 +30,19 @@ def seed(home: Path) -> None:
     history.append(entry(3, "restore", "ok", "worker", command=RESTORE))
 
 
+@asynccontextmanager
+async def seeded_history(
+    make_harness: Any, home: Path
+) -> AsyncIterator[tuple[Any, Pilot[Any], HistoryScreen, list[str]]]:
+    """The seeded history open in the app: the harness, the pilot, the history view and
+    what the app has copied so far."""
+    seed(home)
+    h = make_harness()
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        copied = copies(h)
+        yield h, pilot, await open_history(pilot, h), copied
+
+
 def copies(h: Any) -> list[str]:
     """What the app put on the clipboard, in order (through ``copy_to_clipboard``)."""
     copied: list[str] = []
@@ -43,11 +59,7 @@ def copies(h: Any) -> list[str]:
 async def test_c_copies_the_highlighted_command_and_says_which(
     make_harness: Any, tmp_path: Path
 ) -> None:
-    seed(tmp_path)
-    h = make_harness()
-    async with h.app.run_test(size=(100, 30)) as pilot:
-        copied = copies(h)
-        screen = await open_history(pilot, h)
+    async with seeded_history(make_harness, tmp_path) as (h, pilot, screen, copied):
         # The newest is the restore: its command is in the pane, as is.
         assert "command sqtui snapshots restore" in " ".join(
             rendered(screen, "#history-detail").split()
@@ -67,11 +79,7 @@ async def test_c_copies_the_highlighted_command_and_says_which(
 async def test_c_on_an_entry_without_a_command_says_there_is_none(
     make_harness: Any, tmp_path: Path
 ) -> None:
-    seed(tmp_path)
-    h = make_harness()
-    async with h.app.run_test(size=(100, 30)) as pilot:
-        copied = copies(h)
-        screen = await open_history(pilot, h)
+    async with seeded_history(make_harness, tmp_path) as (h, pilot, screen, copied):
         assert [e.command is None for e in screen.shown] == [False, False, True, True]
         await pilot.press("j", "j")
         assert "command" not in rendered(screen, "#history-detail")
@@ -87,11 +95,7 @@ async def test_c_on_an_entry_without_a_command_says_there_is_none(
 async def test_c_typed_in_the_filter_filters_and_the_footer_offers_copy(
     make_harness: Any, tmp_path: Path
 ) -> None:
-    seed(tmp_path)
-    h = make_harness()
-    async with h.app.run_test(size=(100, 30)) as pilot:
-        copied = copies(h)
-        screen = await open_history(pilot, h)
+    async with seeded_history(make_harness, tmp_path) as (_h, pilot, screen, copied):
         keys = {(k.key, k.description) for k in screen.query_one(Footer).query(FooterKey)}
         assert ("c", "Copy command") in keys
         await pilot.press("slash", *"create")
