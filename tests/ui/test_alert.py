@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.notifications import Notification
+from textual.pilot import Pilot
 from textual.widgets import Checkbox
 
 from sqtui.domain.settings import RunSettings
@@ -238,16 +239,25 @@ async def test_a_pending_snapshot_turning_ready_notifies_and_rings(
         assert signals(writes) == [f"{BEL}{ESC}]777;notify;Snapshot ready;{said.message}{BEL}"]
 
 
+async def restore_without_safety(
+    pilot: Pilot[Any], h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """Confirm a restore with no safety snapshot; what the app writes to the terminal from
+    the moment it is sent."""
+    dialog = await open_restore_dialog(pilot, h)
+    dialog.query_one("#safety", Checkbox).value = False
+    writes = written_to(h.app, monkeypatch)
+    await pilot.press(*dialog.expected, "enter")
+    return writes
+
+
 async def test_a_restored_app_running_again_notifies_and_alerts_through_tmux(
     make_harness: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TMUX", TMUX)
     h = configured(make_harness(), bell=True, desktop_notify="osc777")
     async with h.app.run_test(size=SIZE) as pilot:
-        dialog = await open_restore_dialog(pilot, h)
-        dialog.query_one("#safety", Checkbox).value = False
-        writes = written_to(h.app, monkeypatch)
-        await pilot.press(*dialog.expected, "enter")
+        writes = await restore_without_safety(pilot, h, monkeypatch)
         await wait_for(pilot, lambda: bool(titled(h.app, "Running again")))
         [done] = titled(h.app, "Restore done")
         assert "Watching it until it runs again." in done.message
@@ -272,10 +282,7 @@ async def test_a_restored_app_not_back_alerts(
     )
     h = configured(make_harness(sim=config), bell=True)
     async with h.app.run_test(size=SIZE) as pilot:
-        dialog = await open_restore_dialog(pilot, h)
-        dialog.query_one("#safety", Checkbox).value = False
-        writes = written_to(h.app, monkeypatch)
-        await pilot.press(*dialog.expected, "enter")
+        writes = await restore_without_safety(pilot, h, monkeypatch)
         await wait_for(pilot, lambda: bool(titled(h.app, "Not running")))
         [said] = titled(h.app, "Not running")
         assert "is not running" in said.message and said.severity == "warning"

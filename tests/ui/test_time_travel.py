@@ -51,6 +51,13 @@ async def travel(pilot: Pilot[Any], h: Harness, text: str) -> MomentDialog:
     return dialog
 
 
+async def travel_to(pilot: Pilot[Any], h: Harness, text: str) -> None:
+    """Press ``t``, type ``text`` and submit it: back on the main screen."""
+    await travel(pilot, h, text)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+
+
 def error_line(dialog: MomentDialog) -> str:
     return str(dialog.query_one("#moment-error", Static).render())
 
@@ -63,9 +70,7 @@ async def test_yesterday_0300_picks_the_right_row_across_the_day_boundary(
         await wait_for(pilot, loaded(h))
         main = main_of(h)
         assert main.table.selected == main.table._sorted()[0]
-        await travel(pilot, h, "yesterday 03:00")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+        await travel_to(pilot, h, "yesterday 03:00")
         moment = datetime(2026, 11, 21, 3, 0, tzinfo=ZoneInfo(zone))
         expected = newest_by(main.table.snapshots, moment)
         assert expected.modified.date() == YESTERDAY_EARLY_PICKS[zone]
@@ -90,15 +95,11 @@ async def test_an_iso_time_with_z_and_a_bare_time_of_yesterday(
     async with h.app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, loaded(h))
         main = main_of(h)
-        await travel(pilot, h, "2026-11-19T12:00Z")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+        await travel_to(pilot, h, "2026-11-19T12:00Z")
         selected = main.table.selected
         assert selected is not None and selected.modified.date() == date(2026, 11, 19)
         # 2:00 asked at 00:10 is yesterday's 2:00 (today's is still to come).
-        await travel(pilot, h, "2:00")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+        await travel_to(pilot, h, "2:00")
         moment = datetime(2026, 11, 21, 2, 0, tzinfo=ZoneInfo(zone))
         expected = newest_by(main.table.snapshots, moment)
         assert expected.modified.date() == YESTERDAY_EARLY_PICKS[zone]
@@ -139,9 +140,7 @@ async def test_nothing_taken_by_then_warns_naming_the_oldest(make_harness: Any) 
         main = main_of(h)
         before = main.table.selected
         oldest = min(s.modified for s in main.table.snapshots)
-        await travel(pilot, h, "2020-01-01")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(h.app.screen, MainScreen))
+        await travel_to(pilot, h, "2020-01-01")
         await wait_for(pilot, lambda: "no snapshot taken" in notifications(h.app)[-1])
         said = notifications(h.app)[-1]
         assert said.startswith("api-gateway has no snapshot taken at or before 2020-01-01 23:59")
