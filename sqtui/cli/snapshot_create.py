@@ -98,6 +98,18 @@ def _report(
     }
 
 
+def _ready_report(outcome: CreateOutcome) -> dict[str, Any]:
+    """The JSON report of a create answered with a ready snapshot."""
+    return _report(
+        outcome.resource,
+        "ready",
+        outcome.sentence(),
+        snapshot=outcome.snapshot,
+        version=outcome.version,
+        requested_at=outcome.requested_at,
+    )
+
+
 def _not_kept(run: Run) -> str:
     """Why a pending snapshot was not written to the pending file, for people."""
     why = run.session.pending.problem or "the state directory is not writable"
@@ -160,16 +172,7 @@ async def create_one(run: Run, args: CreateArgs, wanted: str) -> ExitCode:
     if outcome.state is CreateState.READY:
         if not args.json:
             _print_ready(run, outcome)
-        emit(
-            _report(
-                resource,
-                "ready",
-                outcome.sentence(),
-                snapshot=outcome.snapshot,
-                version=outcome.version,
-                requested_at=outcome.requested_at,
-            )
-        )
+        emit(_ready_report(outcome))
         return ExitCode.OK
     return await _pending(run, args, outcome, emit)
 
@@ -379,14 +382,7 @@ def _answered(run: Run, outcome: CreateOutcome) -> _Done:
             if outcome.snapshot is not None
             else f"version {outcome.version or 'unknown'} (not listed yet)."
         )
-        report = _report(
-            resource,
-            "ready",
-            outcome.sentence(),
-            snapshot=outcome.snapshot,
-            version=outcome.version,
-            requested_at=outcome.requested_at,
-        )
+        report = _ready_report(outcome)
         return _Done(ExitCode.OK, report, f"Ready: {label}: {what}")
     if outcome.state is CreateState.PENDING:
         assert outcome.pending is not None
